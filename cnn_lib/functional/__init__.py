@@ -1,0 +1,1 @@
+"""Pure functions: the operations of a CNN and their gradients, no state."""

@@ -1,0 +1,216 @@
+"""The building blocks every layer shares: ``Parameter``, ``Module``, ``Sequential``.
+
+A ``Module`` is a forward/backward pair in the style of the CS231n layers:
+``forward`` computes the output and keeps what backward will need (the
+*cache*); ``backward`` takes d(loss)/d(output), returns d(loss)/d(input) and
+*adds* each parameter's gradient into ``param.grad``. Layers never change their
+own weights; optimizers do (see ``cnn_lib.optim``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Parameter:
+    """A trainable array and the gradient accumulated for it.
+
+    Parameters
+    ----------
+    data : array_like
+        Initial values. Stored as an ndarray (its dtype is kept).
+
+    Shapes
+    ------
+    ``grad`` always has the shape and dtype of ``data``.
+
+    Examples
+    --------
+    >>> p = Parameter(np.ones((2, 3)))
+    >>> p.grad.shape
+    (2, 3)
+    """
+
+    def __init__(self, data):
+        self.data = np.asarray(data)
+        self.grad = np.zeros_like(self.data)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    def __repr__(self) -> str:
+        return f"Parameter(shape={self.data.shape}, dtype={self.data.dtype})"
+
+
+class Module:
+    """Base class of every layer and model.
+
+    Subclasses implement ``forward(x)`` and ``backward(grad_output)``.
+    Parameters and sub-modules are found by looking at the instance's
+    attributes in the order they were set, so ``parameters()`` has a stable
+    order (the same idea as ``torch.nn.Module``).
+
+    Examples
+    --------
+    >>> class Double(Module):
+    ...     def forward(self, x):
+    ...         return 2 * x
+    ...     def backward(self, grad_output):
+    ...         return 2 * grad_output
+    >>> Double()(np.ones(3))
+    array([2., 2., 2.])
+    """
+
+    training: bool = True
+
+    def forward(self, x):
+        raise NotImplementedError(f"{type(self).__name__} must implement forward(x)")
+
+    def backward(self, grad_output):
+        raise NotImplementedError(f"{type(self).__name__} must implement backward(grad_output)")
+
+    def __call__(self, x):
+        return self.forward(x)
+
+    # --- the tree of parameters and sub-modules -------------------------------
+    def named_children(self):
+        """Yield ``(name, module)`` for each direct sub-module."""
+        for name, value in vars(self).items():
+            if isinstance(value, Module):
+                yield name, value
+
+    def named_parameters(self, prefix: str = ""):
+        """Yield ``(dotted_name, Parameter)`` for this module and its children."""
+        for name, value in vars(self).items():
+            if isinstance(value, Parameter):
+                yield prefix + name, value
+        for name, child in self.named_children():
+            yield from child.named_parameters(prefix + name + ".")
+
+    def parameters(self) -> list[Parameter]:
+        """All trainable parameters, in a stable order."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Reset every parameter's gradient to zero (gradients accumulate)."""
+        for p in self.parameters():
+            p.grad[...] = 0
+
+    def train(self, mode: bool = True):
+        """Switch to training mode (e.g. dropout active); returns ``self``."""
+        self.training = mode
+        for _, child in self.named_children():
+            child.train(mode)
+        return self
+
+    def eval(self):
+        """Switch to evaluation mode (e.g. dropout off); returns ``self``."""
+        return self.train(False)
+
+    # --- saving and loading ---------------------------------------------------
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Copy of every parameter array, keyed by dotted name (``"0.weight"``)."""
+        return {name: p.data.copy() for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Copy arrays from ``state`` into the parameters, checking names and shapes.
+
+        Raises
+        ------
+        ValueError
+            If an entry is missing, unexpected, or has the wrong shape.
+        """
+        own = dict(self.named_parameters())
+        missing = sorted(set(own) - set(state))
+        extra = sorted(set(state) - set(own))
+        if missing:
+            raise ValueError(f"state_dict is missing entries: {', '.join(missing)}")
+        if extra:
+            raise ValueError(f"state_dict has unexpected entries: {', '.join(extra)}")
+        for name, p in own.items():
+            value = np.asarray(state[name])
+            if value.shape != p.data.shape:
+                raise ValueError(
+                    f"state_dict entry {name!r} has shape {value.shape}, "
+                    f"expected {p.data.shape}"
+                )
+        for name, p in own.items():
+            p.data = np.array(state[name], dtype=p.data.dtype)
+            p.grad = np.zeros_like(p.data)
+
+    # --- helpers for subclasses ------------------------------------------------
+    def _saved(self, cache):
+        """Return the forward cache, or explain that forward must run first."""
+        if cache is None:
+            raise RuntimeError(
+                f"{type(self).__name__}.backward() called before forward(); "
+                "run the forward pass first so the layer has its cache"
+            )
+        return cache
+
+    def extra_repr(self) -> str:
+        """Arguments shown inside ``repr``; override in subclasses."""
+        return ""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.extra_repr()})"
+
+
+class Sequential(Module):
+    """Run layers one after another; backward runs them in reverse.
+
+    Parameters
+    ----------
+    *layers : Module
+        The layers, in order. Their parameters are named ``"0.weight"``,
+        ``"0.bias"``, ``"2.weight"``, ... as in PyTorch.
+
+    Shapes
+    ------
+    Whatever the first layer takes -> whatever the last layer returns.
+
+    Examples
+    --------
+    >>> from cnn_lib.layers.module import Module
+    >>> len(Sequential())
+    0
+    """
+
+    def __init__(self, *layers: Module):
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Module):
+                raise ValueError(
+                    f"Sequential expects Module instances, got {type(layer).__name__} "
+                    f"at position {i}; did you forget the parentheses, e.g. ReLU()?"
+                )
+        self.layers = list(layers)
+
+    def named_children(self):
+        for i, layer in enumerate(self.layers):
+            yield str(i), layer
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def backward(self, grad_output):
+        for layer in reversed(self.layers):
+            grad_output = layer.backward(grad_output)
+        return grad_output
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return Sequential(*self.layers[index])
+        return self.layers[index]
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __iter__(self):
+        return iter(self.layers)
+
+    def __repr__(self) -> str:
+        lines = [f"  ({i}): {layer!r}" for i, layer in enumerate(self.layers)]
+        return "Sequential(\n" + "\n".join(lines) + "\n)" if lines else "Sequential()"
