@@ -3,11 +3,75 @@
 The library behind the book. Everything public is importable from here::
 
     import cnn_lib as cl
-    model = cl.Sequential(cl.Conv2d(1, 8, 3, padding=1), cl.ReLU(), ...)
+    model = cl.Sequential(cl.Conv2d(1, 8, 3, padding=1), cl.ReLU(), cl.MaxPool2d(2))
+
+The import graph flows one way: ``functional`` <- ``layers`` <- ``losses`` /
+``optim`` / ``training`` <- ``viz`` / ``widgets``.
 """
 
-from cnn_lib.layers.module import Module, Parameter, Sequential
+from cnn_lib import datasets, functional, optim
+from cnn_lib.gradcheck import gradcheck
+from cnn_lib.layers import (
+    AvgPool2d,
+    Conv2d,
+    Dropout,
+    Flatten,
+    LeakyReLU,
+    Linear,
+    MaxPool2d,
+    Module,
+    Parameter,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    Softmax,
+    Tanh,
+)
+from cnn_lib.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
+from cnn_lib.optim import SGD, Adam
+from cnn_lib.serialization import load, save
+from cnn_lib.training import History, evaluate, fit, predict
 
 __version__ = "0.1.0"
 
-__all__ = ["Module", "Parameter", "Sequential"]
+__all__ = [
+    "datasets",
+    "functional",
+    "optim",
+    "gradcheck",
+    "Module",
+    "Parameter",
+    "Sequential",
+    "Conv2d",
+    "MaxPool2d",
+    "AvgPool2d",
+    "ReLU",
+    "LeakyReLU",
+    "Sigmoid",
+    "Tanh",
+    "Flatten",
+    "Linear",
+    "Dropout",
+    "Softmax",
+    "CrossEntropyLoss",
+    "MSELoss",
+    "BCEWithLogitsLoss",
+    "SGD",
+    "Adam",
+    "save",
+    "load",
+    "fit",
+    "evaluate",
+    "predict",
+    "History",
+]
+
+
+def __getattr__(name):
+    # viz and widgets pull in matplotlib and ipywidgets: import them on first use
+    # so `import cnn_lib` stays fast for scripts that only train.
+    if name in ("viz", "widgets", "benchmark"):
+        import importlib
+
+        return importlib.import_module(f"cnn_lib.{name}")
+    raise AttributeError(f"module 'cnn_lib' has no attribute {name!r}")
