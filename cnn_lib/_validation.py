@@ -85,3 +85,17 @@ def check_labels(targets, num_classes: int, name: str = "targets") -> np.ndarray
             f"got values from {targets.min()} to {targets.max()}"
         )
     return targets.astype(np.int64, copy=False)
+
+
+def check_grad_output(grad_output, expected_shape, who: str) -> np.ndarray:
+    """Return ``grad_output`` as a float array; raise unless it has the output's shape.
+
+    ``who`` names the caller in the message, e.g. ``"Conv2d.backward"``.
+    """
+    grad_output = as_float_array(grad_output, "grad_output")
+    if grad_output.shape != tuple(expected_shape):
+        raise ValueError(
+            f"{who} expected grad_output of shape {tuple(expected_shape)} "
+            f"(the forward output's), got {grad_output.shape}"
+        )
+    return grad_output

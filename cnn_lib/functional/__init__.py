@@ -1,1 +1,33 @@
 """Pure functions: the operations of a CNN and their gradients, no state."""
+
+# Activations, softmax and cross-entropy (pure functions with their gradients).
+from cnn_lib.functional.activations import (  # noqa: F401
+    leaky_relu,
+    leaky_relu_backward,
+    relu,
+    relu_backward,
+    sigmoid,
+    sigmoid_backward,
+    tanh,
+    tanh_backward,
+)
+
+# Convolution and pooling.
+from cnn_lib.functional.conv import conv2d, conv2d_backward  # noqa: F401
+from cnn_lib.functional.conv_naive import conv2d_backward_naive, conv2d_naive  # noqa: F401
+from cnn_lib.functional.correlate import convolve2d, correlate2d  # noqa: F401
+from cnn_lib.functional.padding import conv_output_size, pad2d, resolve_padding  # noqa: F401
+from cnn_lib.functional.pooling import (  # noqa: F401
+    avg_pool2d,
+    avg_pool2d_backward,
+    max_pool2d,
+    max_pool2d_backward,
+)
+from cnn_lib.functional.softmax import (  # noqa: F401
+    cross_entropy,
+    cross_entropy_backward,
+    log_softmax,
+    one_hot,
+    softmax,
+    softmax_backward,
+)

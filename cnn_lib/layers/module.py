@@ -132,8 +132,7 @@ class Module:
             value = np.asarray(state[name])
             if value.shape != p.data.shape:
                 raise ValueError(
-                    f"state_dict entry {name!r} has shape {value.shape}, "
-                    f"expected {p.data.shape}"
+                    f"state_dict entry {name!r} has shape {value.shape}, expected {p.data.shape}"
                 )
         for name, p in own.items():
             p.data = np.array(state[name], dtype=p.data.dtype)
