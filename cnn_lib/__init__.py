@@ -10,6 +10,14 @@ The import graph flows one way: ``functional`` <- ``layers`` <- ``losses`` /
 """
 
 from cnn_lib import datasets, functional, optim
+from cnn_lib.datasets import (
+    class_names,
+    load_cifar10,
+    load_fashion_mnist,
+    load_mnist,
+    load_sample,
+    read_idx,
+)
 from cnn_lib.gradcheck import gradcheck
 from cnn_lib.layers import (
     AvgPool2d,
@@ -39,6 +47,12 @@ __all__ = [
     "functional",
     "optim",
     "gradcheck",
+    "load_sample",
+    "load_mnist",
+    "load_fashion_mnist",
+    "load_cifar10",
+    "read_idx",
+    "class_names",
     "Module",
     "Parameter",
     "Sequential",

@@ -1,0 +1,139 @@
+"""CIFAR-10: 60,000 colour 32x32 photos in 10 classes, read from the binary archive.
+
+``cifar-10-binary.tar.gz`` holds six files of fixed-size records::
+
+    1 byte label (0-9) | 1024 red bytes | 1024 green bytes | 1024 blue bytes
+
+(each colour plane row by row), so a file of ``n`` records is ``n * 3073``
+bytes and reshapes straight into ``(n, 3, 32, 32)`` NCHW. The members are read
+from the archive in memory; nothing is extracted to disk, and suspicious
+members (absolute paths, ``..``, links, devices) are refused.
+"""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import zlib
+from pathlib import PurePosixPath
+
+import numpy as np
+
+from cnn_lib.datasets.arrays import as_float_images, as_labels
+from cnn_lib.datasets.cache import fetch, verified_bytes
+from cnn_lib.datasets.sources import SOURCES
+
+ARCHIVE = "cifar-10-binary.tar.gz"
+FOLDER = "cifar-10-batches-bin"
+TRAIN_MEMBERS = tuple(f"{FOLDER}/data_batch_{i}.bin" for i in range(1, 6))
+TEST_MEMBERS = (f"{FOLDER}/test_batch.bin",)
+IMAGE_SHAPE = (3, 32, 32)
+RECORD_SIZE = 1 + 3 * 32 * 32
+
+
+def _check_member(member: tarfile.TarInfo, source: str) -> None:
+    """Refuse members that could escape a folder or are not plain files."""
+    name = member.name
+    if name.startswith(("/", "\\")):
+        raise ValueError(f"{source}: refusing archive member {name!r}: absolute path")
+    if ".." in PurePosixPath(name.replace("\\", "/")).parts:
+        raise ValueError(f"{source}: refusing archive member {name!r}: path contains '..'")
+    if member.issym() or member.islnk():
+        raise ValueError(
+            f"{source}: refusing archive member {name!r}: a link to {member.linkname!r}"
+        )
+    # Directory entries are harmless (we never extract); anything else
+    # (devices, FIFOs, ...) has no business in a data archive.
+    if not (member.isfile() or member.isdir()):
+        raise ValueError(f"{source}: refusing archive member {name!r}: not a regular file")
+
+
+def parse_records(data: bytes, source: str):
+    """Split CIFAR-10 binary records into uint8 images ``(n, 3, 32, 32)`` and labels ``(n,)``."""
+    if len(data) == 0 or len(data) % RECORD_SIZE:
+        raise ValueError(
+            f"{source}: size {len(data)} bytes is not a positive multiple of the "
+            f"{RECORD_SIZE}-byte CIFAR-10 record"
+        )
+    records = np.frombuffer(data, dtype=np.uint8).reshape(-1, RECORD_SIZE)
+    labels = as_labels(records[:, 0], 10, source)
+    return records[:, 1:].reshape(-1, *IMAGE_SHAPE), labels
+
+
+def read_cifar10_archive(archive: bytes, source: str = ARCHIVE):
+    """Read the six batches of ``cifar-10-binary.tar.gz`` (given as bytes) in memory.
+
+    Returns
+    -------
+    (x_train, y_train), (x_test, y_test)
+        uint8 images ``(N, 3, 32, 32)`` and int64 labels ``(N,)``.
+
+    Raises
+    ------
+    ValueError
+        If the archive is corrupt, lacks a batch, or holds a suspicious member.
+    """
+    try:
+        with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
+            members = tar.getmembers()
+            for member in members:
+                _check_member(member, source)
+            by_name = {m.name: m for m in members if m.isfile()}
+            missing = [n for n in TRAIN_MEMBERS + TEST_MEMBERS if n not in by_name]
+            if missing:
+                raise ValueError(f"{source}: archive lacks {', '.join(missing)}")
+
+            def split(names):
+                parts = [parse_records(tar.extractfile(by_name[n]).read(), n) for n in names]
+                images, labels = zip(*parts, strict=True)
+                return np.concatenate(images), np.concatenate(labels)
+
+            return split(TRAIN_MEMBERS), split(TEST_MEMBERS)
+    except (tarfile.TarError, EOFError, zlib.error, OSError) as err:
+        raise ValueError(f"{source}: corrupt or truncated archive ({err})") from None
+
+
+def load_cifar10(root=None, download: bool = True, base_url: str | None = None, progress=True):
+    """Load CIFAR-10 (Krizhevsky, 2009): 50,000 training and 10,000 test colour images.
+
+    Parameters
+    ----------
+    root : str or os.PathLike, optional
+        Cache folder (the archive goes to ``root/cifar10/``). Default:
+        ``$CNN_LIB_DATA``, else ``$XDG_CACHE_HOME/cnn_lib`` or ``~/.cache/cnn_lib``.
+    download : bool
+        Download the archive (163 MB) if missing. With ``False``, a missing file raises.
+    base_url : str, optional
+        A mirror serving ``cifar-10-binary.tar.gz``; default ``$CNN_LIB_CIFAR10_URL``,
+        else ``$CNN_LIB_DATA_URL/cifar10``, else the official site.
+    progress : bool
+        Show a progress bar while downloading.
+
+    Returns
+    -------
+    (x_train, y_train), (x_test, y_test)
+        Images float32 in ``[0, 1]``, RGB; labels int64. Names: ``class_names("cifar10")``.
+
+    Shapes
+    ------
+    ``x_train: (50000, 3, 32, 32)``, ``y_train: (50000,)``,
+    ``x_test: (10000, 3, 32, 32)``, ``y_test: (10000,)``.
+
+    Raises
+    ------
+    DatasetNotFoundError
+        (a ``FileNotFoundError``) if the archive is missing and cannot be downloaded.
+    ValueError
+        If the archive is corrupt, its SHA-256 is wrong, or a member looks unsafe.
+
+    Examples
+    --------
+    >>> (x_train, y_train), (x_test, y_test) = load_cifar10()  # doctest: +SKIP
+    >>> x_train.shape  # doctest: +SKIP
+    (50000, 3, 32, 32)
+    """
+    paths = fetch("cifar10", root=root, download=download, base_url=base_url, progress=progress)
+    path = paths[ARCHIVE]
+    archive = verified_bytes(path, SOURCES["cifar10"].files[ARCHIVE], decompressed=False)
+    (x_train, y_train), (x_test, y_test) = read_cifar10_archive(archive, source=str(path))
+    return (as_float_images(x_train), y_train), (as_float_images(x_test), y_test)
