@@ -1,0 +1,42 @@
+"""Interactive explorers for the book: live in Jupyter, precomputed sliders in the HTML book.
+
+Each explorer is one call that returns an object to display::
+
+    import cnn_lib as cl
+    cl.widgets.kernel_explorer()          # last expression of a notebook cell
+
+In Jupyter you get ipywidgets driven by Python; the built book shows the same
+views precomputed over a grid of slider values (see :mod:`cnn_lib.widgets.static`).
+"""
+
+from cnn_lib.widgets.activations import activation_explorer
+from cnn_lib.widgets.arithmetic import conv_arithmetic_explorer
+from cnn_lib.widgets.controls import Control, choice, slider
+from cnn_lib.widgets.dropout import dropout_explorer
+from cnn_lib.widgets.evolution import KernelSnapshots, kernel_evolution_explorer
+from cnn_lib.widgets.explorer import Explorer, View
+from cnn_lib.widgets.features import feature_map_explorer
+from cnn_lib.widgets.kernels import KERNELS, kernel_explorer
+from cnn_lib.widgets.monitor import TrainingMonitor, training_explorer
+from cnn_lib.widgets.pooling import pooling_explorer
+from cnn_lib.widgets.softmax import softmax_explorer
+
+__all__ = [
+    "KERNELS",
+    "Control",
+    "Explorer",
+    "KernelSnapshots",
+    "TrainingMonitor",
+    "View",
+    "activation_explorer",
+    "choice",
+    "conv_arithmetic_explorer",
+    "dropout_explorer",
+    "feature_map_explorer",
+    "kernel_evolution_explorer",
+    "kernel_explorer",
+    "pooling_explorer",
+    "slider",
+    "softmax_explorer",
+    "training_explorer",
+]

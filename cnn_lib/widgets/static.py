@@ -1,0 +1,175 @@
+"""Precompute an explorer's views over a grid of slider values -> one HTML panel.
+
+The built book runs no Python, so each view is rendered in advance for every
+combination of the ``static`` values of the controls it depends on. The panel
+holds
+
+- one ``<input type="range">`` per control (a choice is a range over its options),
+- the distinct HTML strings of all views, stored once each, and for every view
+  a table from slider positions to string numbers,
+- ``static_panel.js`` (inlined, no external script), which looks the strings up
+  when a slider moves.
+
+A view that depends on ``k`` controls with ``n_1, ..., n_k`` static values costs
+``n_1 * ... * n_k`` renders, so declaring what a view depends on keeps pages small.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import itertools
+import json
+from functools import cache
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+#: Refuse to precompute more renders than this for one explorer: pages must stay small.
+MAX_RENDERS = 6000
+_panel_numbers = itertools.count(1)
+
+
+@cache
+def css() -> str:
+    """The panel's stylesheet (shared with the live widget)."""
+    return (HERE / "static_panel.css").read_text(encoding="utf-8")
+
+
+@cache
+def javascript() -> str:
+    """The few lines of JavaScript that swap precomputed frames."""
+    return (HERE / "static_panel.js").read_text(encoding="utf-8")
+
+
+def stack(parts) -> str:
+    """Overlay HTML ``parts`` on top of each other (the first sets the size)."""
+    return '<div class="cnn-stack">' + "".join(parts) + "</div>"
+
+
+def shown_controls(explorer) -> list:
+    """The controls that get a range input: those with two or more static values."""
+    return [c for c in explorer.controls.values() if len(c.static) > 1]
+
+
+def _start_values(explorer) -> dict:
+    """Defaults, moved onto the static grid where a default is not one of its values."""
+    values = explorer.defaults()
+    for c in shown_controls(explorer):
+        if not any(v is values[c.name] or _same(v, values[c.name]) for v in c.static):
+            values[c.name] = c.static[0]
+    return values
+
+
+def _same(a, b) -> bool:
+    try:
+        return bool(a == b)
+    except ValueError:  # arrays compare elementwise
+        return False
+
+
+def _index(control, value) -> int:
+    return next(i for i, v in enumerate(control.static) if v is value or _same(v, value))
+
+
+def frames(explorer) -> dict:
+    """Render every view over the static grid.
+
+    Returns
+    -------
+    dict
+        ``controls``: per shown control its ``labels`` and starting ``value``
+        index; ``views``: per view its ``deps`` (indices into ``controls``) and
+        ``items`` (string number for each combination, last dep fastest);
+        ``strings``: the distinct HTML strings; ``renders``: how many render calls.
+    """
+    shown = shown_controls(explorer)
+    position = {c.name: i for i, c in enumerate(shown)}
+    start = _start_values(explorer)
+    strings, numbers, renders = [], {}, 0
+    views = []
+    for name, view in explorer.views.items():
+        deps = [d for d in explorer.depends(name) if d in position]
+        grids = [explorer.controls[d].static for d in deps]
+        combos = list(itertools.product(*grids))
+        renders += len(combos)
+        if renders > MAX_RENDERS:
+            raise ValueError(
+                f"{explorer.title!r}: the static panel needs more than {MAX_RENDERS} renders; "
+                "pass fewer static values to its sliders"
+            )
+        items = []
+        for combo in combos:
+            text = view.render(**{**start, **dict(zip(deps, combo, strict=True))})
+            if text not in numbers:
+                numbers[text] = len(strings)
+                strings.append(text)
+            items.append(numbers[text])
+        views.append({"deps": [position[d] for d in deps], "items": items})
+    controls = [
+        {
+            "labels": [c.label_of(v) for v in c.static],
+            "value": _index(c, start[c.name]),
+        }
+        for c in shown
+    ]
+    return {"controls": controls, "views": views, "strings": strings, "renders": renders}
+
+
+def _script_json(data) -> str:
+    """JSON that is safe inside ``<script>``: no ``</`` or ``<!--`` can end it early."""
+    text = json.dumps(data, separators=(",", ":"))
+    return text.replace("</", "<\\/").replace("<!--", "<\\u0021--")
+
+
+def _initial(data, view) -> int:
+    k = 0
+    for d in view["deps"]:
+        k = k * len(data["controls"][d]["labels"]) + data["controls"][d]["value"]
+    return view["items"][k]
+
+
+def panel(explorer, data=None) -> str:
+    """The static HTML panel of ``explorer``: controls, views and the script.
+
+    Every call gets a fresh ``id``, so several panels (even of the same
+    explorer) can share a page.
+    """
+    data = frames(explorer) if data is None else data
+    payload = {k: data[k] for k in ("controls", "views", "strings")}
+    body = _script_json(payload)
+    digest = hashlib.sha1(body.encode()).hexdigest()[:8]
+    panel_id = f"cnn-panel-{next(_panel_numbers)}-{digest}"
+    shown = shown_controls(explorer)
+    inputs = []
+    for c, spec in zip(shown, data["controls"], strict=True):
+        label = html.escape(c.label)
+        inputs.append(
+            f'<label class="cnn-control"><span>{label}</span>'
+            f'<input type="range" min="0" max="{len(c.static) - 1}" step="1" '
+            f'value="{spec["value"]}" aria-label="{label}" data-control="{c.name}">'
+            f"<output>{html.escape(spec['labels'][spec['value']])}</output></label>"
+        )
+    order = {name: i for i, name in enumerate(explorer.views)}
+
+    def view_div(name):
+        first = data["strings"][_initial(data, data["views"][order[name]])]
+        return f'<div class="cnn-view" data-view="{order[name]}">{first}</div>'
+
+    rows = []
+    for row in explorer.layout:
+        items = []
+        for item in row:
+            if isinstance(item, tuple):
+                items.append(stack(view_div(name) for name in item))
+            else:
+                items.append(view_div(item))
+        rows.append('<div class="cnn-row">' + "".join(items) + "</div>")
+    return (
+        f'<div class="cnn-panel" id="{panel_id}" data-frames="{data["renders"]}">'
+        f"<style>{css()}</style>"
+        f'<div class="cnn-title">{html.escape(explorer.title)}</div>'
+        f'<div class="cnn-controls">{"".join(inputs)}</div>'
+        + "".join(rows)
+        + f'<script type="application/json" class="cnn-data">{body}</script>'
+        f"<script>{javascript()}</script></div>"
+    )
