@@ -35,7 +35,7 @@ unit: $(STAMP)
 # A clean build with warnings as errors; executes every notebook.
 book-check: $(STAMP)
 	rm -rf $(TEST_OUT)
-	$(BIN)/jupyter-book build . -W -n --keep-going --path-output $(TEST_OUT)
+	$(BIN)/jupyter-book build . -W --keep-going --path-output $(TEST_OUT)
 
 browser: $(STAMP)
 	BOOK_HTML=$(TEST_OUT)/_build/html $(BIN)/python -m pytest -m browser -p no:cacheprovider
