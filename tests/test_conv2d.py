@@ -4,26 +4,13 @@ import itertools
 
 import numpy as np
 import pytest
+from finite_differences import numerical_grad
 from scipy import signal
 
 from cnn_lib.functional.conv import conv2d, conv2d_backward
 from cnn_lib.functional.conv_im2col import col2im, im2col
 from cnn_lib.functional.padding import conv_output_size, pad2d, resolve_padding
 from cnn_lib.layers.conv import Conv2d
-
-
-def numerical_grad(f, a, eps=1e-6):
-    """Centred finite differences of the scalar f() with respect to array a (in place)."""
-    grad = np.zeros_like(a)
-    for idx in np.ndindex(a.shape):
-        old = a[idx]
-        a[idx] = old + eps
-        f_plus = f()
-        a[idx] = old - eps
-        f_minus = f()
-        a[idx] = old
-        grad[idx] = (f_plus - f_minus) / (2 * eps)
-    return grad
 
 
 def random_problem(rng, n, c, o, kernel, image, dtype=np.float64):

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from finite_differences import numerical_grad
 
 from cnn_lib.functional.pooling import (
     avg_pool2d,
@@ -129,20 +130,6 @@ def test_max_backward_ties_go_to_first_max():
     np.testing.assert_array_equal(
         max_pool2d_backward(np.array([[[[1.0, 2.0]]]]), x, (1, 2), 1)[0, 0], [[0.0, 3.0, 0.0]]
     )
-
-
-def numerical_grad(f, a, eps=1e-6):
-    """Centred finite differences of the scalar f() with respect to array a (in place)."""
-    grad = np.zeros_like(a)
-    for idx in np.ndindex(a.shape):
-        old = a[idx]
-        a[idx] = old + eps
-        f_plus = f()
-        a[idx] = old - eps
-        f_minus = f()
-        a[idx] = old
-        grad[idx] = (f_plus - f_minus) / (2 * eps)
-    return grad
 
 
 @pytest.mark.parametrize(("kernel", "stride"), [(2, None), (3, 1), ((2, 3), (2, 1))])

@@ -218,10 +218,7 @@ class Explorer:
         return static.panel(self, self._frames)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        bundle = dict(self.widget()._repr_mimebundle_(include=include, exclude=exclude) or {})
-        bundle["text/html"] = self.to_html()
-        bundle["text/plain"] = repr(self)
-        return bundle
+        return live_and_static_bundle(self, include, exclude)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.title!r}, controls={list(self.controls)})"
@@ -233,3 +230,15 @@ def _names(item) -> tuple:
 
 
 __all__ = ["Control", "Explorer", "View"]
+
+
+def live_and_static_bundle(obj, include=None, exclude=None) -> dict:
+    """The MIME bundle of a live-and-static object: its widget view, its HTML fallback.
+
+    JupyterLab renders the widget view (live, Python callbacks); the book's HTML
+    builder is configured to prefer ``text/html``, the precomputed panel.
+    """
+    bundle = dict(obj.widget()._repr_mimebundle_(include=include, exclude=exclude) or {})
+    bundle["text/html"] = obj.to_html()
+    bundle["text/plain"] = repr(obj)
+    return bundle

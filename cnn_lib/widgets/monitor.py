@@ -6,7 +6,7 @@ import numpy as np
 
 from cnn_lib.widgets import markup, svg
 from cnn_lib.widgets.controls import slider
-from cnn_lib.widgets.explorer import Explorer, View
+from cnn_lib.widgets.explorer import Explorer, View, live_and_static_bundle
 
 PAIRS = (("loss", "val_loss", "cross-entropy loss"), ("accuracy", "val_accuracy", "accuracy"))
 
@@ -175,10 +175,7 @@ class TrainingMonitor:
         return training_explorer(self.history).to_html()
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        bundle = dict(self.widget()._repr_mimebundle_(include=include, exclude=exclude) or {})
-        bundle["text/html"] = self.to_html()
-        bundle["text/plain"] = repr(self)
-        return bundle
+        return live_and_static_bundle(self, include, exclude)
 
     def __repr__(self) -> str:
         return f"TrainingMonitor(epochs={len(self.history.get('loss', []))})"
