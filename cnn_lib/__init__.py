@@ -38,6 +38,7 @@ from cnn_lib.layers import (
 from cnn_lib.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from cnn_lib.optim import SGD, Adam
 from cnn_lib.serialization import load, save
+from cnn_lib.tracer import plot_trace, summary, trace
 from cnn_lib.training import History, evaluate, fit, predict
 
 __version__ = "0.1.0"
@@ -78,6 +79,9 @@ __all__ = [
     "evaluate",
     "predict",
     "History",
+    "trace",
+    "summary",
+    "plot_trace",
 ]
 
 

@@ -1,0 +1,257 @@
+"""How fast does cnn_lib train? Naive loops, im2col and (if installed) PyTorch.
+
+Run ``python -m cnn_lib.benchmark`` (or ``make bench``); ``--quick`` is a smoke
+run of a few seconds, ``--json PATH`` also writes every number and the
+environment. One network, the one of the Performance issue::
+
+    Conv2d(1, 8, 3, padding=1) - ReLU - MaxPool2d(2) - Conv2d(8, 16, 3, padding=1)
+    - ReLU - MaxPool2d(2) - Flatten - Linear(784, 128) - ReLU - Linear(128, 10)
+
+float32, cross-entropy, SGD with momentum 0.9, training batch 64, inference
+batch 500, 28x28 images from the embedded Fashion-MNIST sample. PyTorch gets the
+same initial weights, data and hyper-parameters and ``torch.set_num_threads(2)``.
+Each implementation runs as one block, a warm-up pass and then short rounds
+of which the fastest counts. (Alternating rounds between PyTorch and NumPy
+would be unfair to both: each library's idle worker threads keep spinning
+for a while and slow the other down.) The naive loops are ~1000x slower, so
+they are timed on a single mini-batch. Run on an otherwise idle machine: the
+table warns when the load average says it is not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import numpy as np
+
+from cnn_lib._validation import check_positive_int
+from cnn_lib.benchmark_report import describe_layer, environment, format_table, ratios
+from cnn_lib.datasets import load_sample
+from cnn_lib.layers.activations import ReLU
+from cnn_lib.layers.conv import Conv2d
+from cnn_lib.layers.linear import Flatten, Linear
+from cnn_lib.layers.module import Sequential
+from cnn_lib.layers.pooling import MaxPool2d
+from cnn_lib.losses import CrossEntropyLoss
+from cnn_lib.optim import SGD
+from cnn_lib.profiling import (
+    LR,
+    MOMENTUM,
+    best_seconds,
+    epoch_peak_memory,
+    inference_throughput,
+    max_rss_mb,
+    profile_training_step,
+    train_step,
+    training_throughput,
+)
+
+__all__ = [
+    "ARCHITECTURE",
+    "best_seconds",
+    "build_model",
+    "epoch_peak_memory",
+    "format_table",
+    "inference_throughput",
+    "profile_training_step",
+    "run_benchmark",
+    "torch_model",
+    "training_throughput",
+]
+
+#: (layer name, positional args, keyword args), shared by the NumPy and torch builds.
+ARCHITECTURE = (
+    ("Conv2d", (1, 8, 3), {"padding": 1}),
+    ("ReLU", (), {}),
+    ("MaxPool2d", (2,), {}),
+    ("Conv2d", (8, 16, 3), {"padding": 1}),
+    ("ReLU", (), {}),
+    ("MaxPool2d", (2,), {}),
+    ("Flatten", (), {}),
+    ("Linear", (784, 128), {}),
+    ("ReLU", (), {}),
+    ("Linear", (128, 10), {}),
+)
+_LAYERS = {cls.__name__: cls for cls in (Conv2d, ReLU, MaxPool2d, Flatten, Linear)}
+BATCH_SIZE, INFERENCE_BATCH_SIZE, TORCH_THREADS = 64, 500, 2
+
+
+def build_model(impl="im2col", rng=0):
+    """The benchmark network with ``Conv2d(..., impl=impl)``; weights from ``rng``.
+
+    The first convolution skips its input gradient (``needs_input_grad=False``),
+    as PyTorch does for an input that does not require a gradient.
+
+    Examples
+    --------
+    >>> build_model()(np.zeros((2, 1, 28, 28), dtype=np.float32)).shape
+    (2, 10)
+    """
+    rng = np.random.default_rng(rng)
+    layers = []
+    for name, args, kwargs in ARCHITECTURE:
+        extra = {"impl": impl, "rng": rng} if name == "Conv2d" else {}
+        extra = {"rng": rng} if name == "Linear" else extra
+        layers.append(_LAYERS[name](*args, **kwargs, **extra))
+    layers[0].needs_input_grad = False
+    return Sequential(*layers)
+
+
+def torch_model(model, torch):
+    """The same network in PyTorch, with ``model``'s weights copied in."""
+    net = torch.nn.Sequential(*(getattr(torch.nn, n)(*a, **k) for n, a, k in ARCHITECTURE))
+    # Both libraries name parameters "0.weight", "0.bias", "3.weight", ...
+    net.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in model.state_dict().items()})
+    return net
+
+
+def _numpy_passes(impl, x, y, x_infer, batch):
+    """``(train_pass, inference_pass)`` closures for one cnn_lib implementation."""
+    model, loss = build_model(impl), CrossEntropyLoss()
+    optimizer = SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
+
+    def train():
+        for i in range(0, len(x), batch):
+            train_step(model, loss, optimizer, x[i : i + batch], y[i : i + batch])
+
+    def infer():
+        model.eval()
+        for i in range(0, len(x_infer), INFERENCE_BATCH_SIZE):
+            model(x_infer[i : i + INFERENCE_BATCH_SIZE])
+        model.train()
+
+    return train, infer
+
+
+def _torch_passes(torch, x, y, x_infer):
+    net = torch_model(build_model(), torch)
+    x, y, x_infer = torch.from_numpy(x), torch.from_numpy(y), torch.from_numpy(x_infer)
+    optimizer = torch.optim.SGD(net.parameters(), lr=LR, momentum=MOMENTUM)
+    loss = torch.nn.CrossEntropyLoss()
+
+    def train():
+        for i in range(0, len(x), BATCH_SIZE):
+            optimizer.zero_grad()
+            loss(net(x[i : i + BATCH_SIZE]), y[i : i + BATCH_SIZE]).backward()
+            optimizer.step()
+
+    def infer():
+        net.eval()
+        with torch.no_grad():
+            for i in range(0, len(x_infer), INFERENCE_BATCH_SIZE):
+                net(x_infer[i : i + INFERENCE_BATCH_SIZE])
+        net.train()
+
+    return train, infer
+
+
+def _import_torch():
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    return torch
+
+
+def run_benchmark(quick=False, repeats=None, use_torch=True):
+    """Time training and inference; return every number as a dict (see ``--json``).
+
+    Parameters
+    ----------
+    quick : bool, default False
+        A smoke run: a few batches and a tiny naive batch, seconds in all.
+    repeats : int, optional
+        Rounds per implementation (best kept); default 10, or 2 when ``quick``.
+        A round is short (10 training batches, 2 inference batches), so on a
+        busy machine some rounds still run undisturbed.
+    use_torch : bool, default True
+        Include PyTorch when it can be imported.
+
+    Returns
+    -------
+    dict
+        ``"results"`` (images/s per implementation), ``"ratios"``, ``"memory"``,
+        ``"config"`` and ``"environment"``.
+    """
+    repeats = check_positive_int(repeats or (2 if quick else 10), "repeats")
+    env = environment()  # first: the load average before this run adds its own
+    (x_all, y_all), _ = load_sample()
+    n_train, n_infer, n_naive = (128, 500, 4) if quick else (640, 1000, BATCH_SIZE)
+    x, y, x_infer = x_all[:n_train], y_all[:n_train], x_all[:n_infer]
+    # Memory and profile first: before torch is imported (max_rss then describes
+    # cnn_lib alone) and before its threads run.
+    n_epoch = 256 if quick else len(x_all)
+    peak = epoch_peak_memory(build_model(), x_all[:n_epoch], y_all[:n_epoch])
+    memory = {"epoch_peak_mb": peak, "max_rss_mb": max_rss_mb(), "images": n_epoch}
+    profile = profile_training_step(build_model(), x[:BATCH_SIZE], y[:BATCH_SIZE], repeats=repeats)
+    torch = _import_torch() if use_torch else None
+    passes = {"im2col": _numpy_passes("im2col", x, y, x_infer, BATCH_SIZE)}
+    checks = {}
+    if torch is not None:
+        old_threads = torch.get_num_threads()
+        torch.set_num_threads(TORCH_THREADS)
+        env["torch"], env["torch_threads"] = torch.__version__, torch.get_num_threads()
+        passes["torch"] = _torch_passes(torch, x, y, x_infer)
+        # Same weights, same function: the untrained networks must agree.
+        with torch.no_grad():
+            theirs = torch_model(build_model(), torch)(torch.from_numpy(x[:BATCH_SIZE])).numpy()
+        checks["torch_logits_max_abs_diff"] = float(
+            np.abs(build_model()(x[:BATCH_SIZE]) - theirs).max()
+        )
+    results = {}
+    for name, (train, infer) in passes.items():
+        train(), infer()  # warm-up: caches, thread pools
+        results[name] = {
+            "train_images_per_s": n_train / best_seconds(train, repeats),
+            "inference_images_per_s": n_infer / best_seconds(infer, repeats),
+        }
+    naive_x, naive_y = x_all[:n_naive], y_all[:n_naive]
+    train, infer = _numpy_passes("naive", naive_x, naive_y, naive_x, n_naive)
+    results["naive"] = {
+        "train_images_per_s": n_naive / best_seconds(train, min(repeats, 2)),
+        "inference_images_per_s": n_naive / best_seconds(infer, 1),
+    }
+    if torch is not None:
+        torch.set_num_threads(old_threads)
+    return {
+        "config": {
+            "architecture": " - ".join(describe_layer(*layer) for layer in ARCHITECTURE),
+            "dtype": "float32",
+            "optimizer": f"SGD(lr={LR}, momentum={MOMENTUM})",
+            "batch_size": BATCH_SIZE,
+            "inference_batch_size": INFERENCE_BATCH_SIZE,
+            "train_images": n_train,
+            "inference_images": n_infer,
+            "naive_images": n_naive,
+            "repeats": repeats,
+            "quick": quick,
+        },
+        "results": {k: results[k] for k in ("naive", "im2col", "torch") if k in results},
+        "ratios": ratios(results),
+        "memory": memory,
+        "profile_ms": profile,
+        "checks": checks,
+        "environment": env,
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m cnn_lib.benchmark", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--quick", action="store_true", help="smoke run: a few batches, seconds")
+    parser.add_argument("--json", metavar="PATH", help="also write all results to PATH")
+    parser.add_argument("--repeats", type=int, help="rounds per implementation (best kept)")
+    parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if installed")
+    args = parser.parse_args(argv)
+    report = run_benchmark(quick=args.quick, repeats=args.repeats, use_torch=not args.no_torch)
+    print(format_table(report))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(report, f, indent=2, default=str)
+    return report
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,274 @@
+"""Trace a network without running it: output shapes, parameters, receptive fields, memory.
+
+For every layer of a ``Sequential`` (nested ones too) the tracer derives, by
+closed-form rules only,
+
+- the output shape, with ``conv_output_size`` (pooling uses the same formula:
+  ``floor((n - k) / s) + 1``);
+- the number of trainable parameters;
+- the **receptive field** (how many input pixels, per axis, one output unit can
+  see) and the **jump** (how many input pixels apart two neighbouring output
+  units are). A layer with kernel ``k``, stride ``s`` and dilation ``d`` maps
+  ``rf_out = rf_in + d * (k - 1) * jump_in`` and ``jump_out = jump_in * s``;
+  elementwise layers keep both; after ``Flatten`` / ``Linear`` every unit sees
+  the whole input (shown as ``"all"``);
+- the memory of the layer's output for one sample, in float32 bytes.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import numpy as np
+
+from cnn_lib._validation import check_positive_int, pair
+from cnn_lib.functional.padding import conv_output_size
+from cnn_lib.layers import activations, conv, dropout, linear, pooling, softmax
+from cnn_lib.layers.module import Sequential
+
+FLOAT32_BYTES = 4
+NOWRAP = ' style="white-space:nowrap"'
+ELEMENTWISE = (
+    activations.ReLU,
+    activations.LeakyReLU,
+    activations.Sigmoid,
+    activations.Tanh,
+    dropout.Dropout,
+    softmax.Softmax,
+)
+
+
+@dataclass
+class LayerTrace:
+    """One row of a trace.
+
+    Attributes
+    ----------
+    index : str
+        Position in the model, dotted for nested ``Sequential`` (``"3.1"``).
+    name : str
+        The layer's ``repr``.
+    output_shape : tuple of int
+        Per sample (no batch axis).
+    params : int
+    receptive_field, jump : (int, int) or None
+        In input pixels (rows, columns); ``None`` means the whole input.
+    bytes : int
+        Size of the output of one sample in float32.
+    """
+
+    index: str
+    name: str
+    output_shape: tuple
+    params: int
+    receptive_field: tuple | None
+    jump: tuple | None
+    bytes: int
+
+    @property
+    def rf_text(self) -> str:
+        """``"5x5"`` or ``"all"``."""
+        return "all" if self.receptive_field is None else "x".join(map(str, self.receptive_field))
+
+
+def _check_input_shape(input_shape) -> tuple:
+    shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else (input_shape,)
+    if len(shape) not in (1, 3):
+        hint = "; drop the batch axis, e.g. x.shape[1:]" if len(shape) == 4 else ""
+        raise ValueError(
+            f"input_shape must be one sample's shape, (C, H, W) or (features,), got {shape}{hint}"
+        )
+    return tuple(check_positive_int(n, "input_shape") for n in shape)
+
+
+def _step(layer, shape, rf, jump):
+    """Output shape, receptive field and jump after ``layer`` (closed form)."""
+    who = type(layer).__name__
+    if isinstance(layer, (conv.Conv2d, pooling.MaxPool2d, pooling.AvgPool2d)):
+        if len(shape) != 3:
+            raise ValueError(f"{who} expected a (C, H, W) input, got shape {shape}")
+        if isinstance(layer, conv.Conv2d):
+            if shape[0] != layer.in_channels:
+                raise ValueError(
+                    f"{who} expected input with {layer.in_channels} channels, "
+                    f"got {shape[0]} (shape {shape})"
+                )
+            kernel, stride, dilation = layer.kernel_size, layer.stride, layer.dilation
+            pads, channels = layer._pads, layer.out_channels
+        else:
+            kernel, stride = pair(layer.kernel_size, "kernel_size"), pair(layer.stride, "stride")
+            dilation, pads, channels = (1, 1), ((0, 0), (0, 0)), shape[0]
+        sides = []
+        for axis in range(2):
+            n = shape[1 + axis] + sum(pads[axis])  # asymmetric ("same") padding counts fully
+            sides.append(conv_output_size(n, kernel[axis], stride[axis], 0, dilation[axis]))
+        if rf is not None:
+            rf = tuple(rf[a] + dilation[a] * (kernel[a] - 1) * jump[a] for a in range(2))
+            jump = tuple(jump[a] * stride[a] for a in range(2))
+        return (channels, *sides), rf, jump
+    if isinstance(layer, linear.Flatten):
+        return (int(np.prod(shape)),), None, None
+    if isinstance(layer, linear.Linear):
+        if shape != (layer.in_features,):
+            raise ValueError(
+                f"Linear expected input with {layer.in_features} features, got shape {shape}"
+                + ("; add a Flatten() before it" if len(shape) == 3 else "")
+            )
+        return (layer.out_features,), None, None
+    if isinstance(layer, ELEMENTWISE):
+        return shape, rf, jump
+    raise ValueError(f"trace does not know how {who} changes shapes; supported: {_KNOWN}")
+
+
+_KNOWN = "Conv2d, MaxPool2d, AvgPool2d, Flatten, Linear, elementwise layers, Sequential"
+
+
+def _walk(model, shape, rf, jump, prefix, rows):
+    for i, layer in enumerate(model):
+        index = f"{prefix}{i}"
+        if isinstance(layer, Sequential):
+            shape, rf, jump = _walk(layer, shape, rf, jump, index + ".", rows)
+            continue
+        shape, rf, jump = _step(layer, shape, rf, jump)
+        params = sum(p.data.size for p in layer.parameters())
+        size = int(np.prod(shape)) * FLOAT32_BYTES
+        rows.append(LayerTrace(index, repr(layer), shape, params, rf, jump, size))
+    return shape, rf, jump
+
+
+def trace(model, input_shape) -> list[LayerTrace]:
+    """Shapes, parameter counts, receptive fields and memory of every layer of ``model``.
+
+    Parameters
+    ----------
+    model : Sequential
+        Possibly nested; its leaves must be cnn_lib layers.
+    input_shape : tuple of int
+        One sample's shape **without** the batch axis: ``(C, H, W)`` or ``(features,)``.
+
+    Returns
+    -------
+    list of LayerTrace
+        One row per leaf layer, in order.
+
+    Shapes
+    ------
+    ``input_shape -> rows[-1].output_shape`` (per sample).
+
+    Examples
+    --------
+    >>> from cnn_lib.layers.conv import Conv2d
+    >>> rows = trace(Sequential(Conv2d(1, 4, 3, stride=2)), (1, 9, 9))
+    >>> rows[0].output_shape, rows[0].params, rows[0].rf_text, rows[0].jump
+    ((4, 4, 4), 40, '3x3', (2, 2))
+    """
+    if not isinstance(model, Sequential):
+        raise ValueError(f"model must be a Sequential, got {type(model).__name__}")
+    shape = _check_input_shape(input_shape)
+    spatial = len(shape) == 3
+    rows = []
+    _walk(model, shape, (1, 1) if spatial else None, (1, 1) if spatial else None, "", rows)
+    return rows
+
+
+class Summary:
+    """A table of a trace with totals; prints as text, shows as HTML in Jupyter.
+
+    Attributes
+    ----------
+    rows : list of LayerTrace
+    input_shape : tuple
+    total_params : int
+    activation_bytes : int
+        Sum of every layer's output size for one sample (float32).
+    """
+
+    HEADER = ("#", "layer", "output shape", "params", "receptive field", "jump", "output KB")
+
+    def __init__(self, rows, input_shape):
+        self.rows = rows
+        self.input_shape = tuple(input_shape)
+        self.total_params = sum(r.params for r in rows)
+        self.activation_bytes = sum(r.bytes for r in rows)
+
+    def _cells(self):
+        for r in self.rows:
+            jump = "-" if r.jump is None else "x".join(map(str, r.jump))
+            shape = "x".join(map(str, r.output_shape))
+            kb = f"{r.bytes / 1024:.2f}"
+            yield (r.index, r.name, shape, f"{r.params:,}", r.rf_text, jump, kb)
+
+    def _totals(self) -> list[str]:
+        return [
+            f"input shape per sample: {self.input_shape}",
+            f"total parameters: {self.total_params:,} "
+            f"({self.total_params * FLOAT32_BYTES / 1024:.1f} KB in float32)",
+            f"activations per sample: {self.activation_bytes / 1024:.1f} KB in float32",
+        ]
+
+    def __str__(self) -> str:
+        table = [self.HEADER, *self._cells()]
+        widths = [max(len(row[c]) for row in table) for c in range(len(self.HEADER))]
+        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+                 for row in table]  # fmt: skip
+        rule = "-" * len(lines[0])
+        return "\n".join([lines[0], rule, *lines[1:], rule, *self._totals()])
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in self.HEADER)
+        body = "".join(  # only the layer column may wrap
+            "<tr>" + "".join(f"<td{'' if i == 1 else NOWRAP}>{html.escape(c)}</td>"
+                             for i, c in enumerate(row)) + "</tr>"
+            for row in self._cells()
+        )  # fmt: skip
+        notes = "<br>".join(html.escape(t) for t in self._totals())
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table><p>{notes}</p>"
+
+
+def summary(model, input_shape) -> Summary:
+    """A torchsummary-style table of :func:`trace`, with totals.
+
+    Examples
+    --------
+    >>> from cnn_lib.layers.linear import Linear
+    >>> summary(Sequential(Linear(3, 2)), (3,)).total_params
+    8
+    """
+    return Summary(trace(model, input_shape), _check_input_shape(input_shape))
+
+
+def plot_trace(model, input_shape):
+    """Draw the layers as blocks: width ~ channels, height ~ spatial size, labelled with shapes.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    rows = trace(model, input_shape)
+    stages = [("input", _check_input_shape(input_shape))]
+    stages += [(r.name.split("(")[0], r.output_shape) for r in rows]
+    side_max = max(s[1] if len(s) == 3 else 1 for _, s in stages)
+    fig, ax = plt.subplots(figsize=(9, 3.0), layout="constrained")
+    x = 0.0
+    for name, shape in stages:
+        if len(shape) == 3:  # a stack of feature maps: width grows with the channels
+            width, height, colour = 0.3 + 0.12 * np.sqrt(shape[0]), shape[1] / side_max, "C0"
+        else:  # a vector of units: a thin bar, log-scaled height
+            width, height, colour = 0.2, min(1.0, 0.15 + 0.1 * np.log10(shape[0])), "C1"
+        ax.add_patch(plt.Rectangle((x, -height / 2), width, height, color=colour, alpha=0.7))
+        label = "x".join(map(str, shape))
+        ax.text(x + width / 2, -0.58, label, ha="right", va="top", fontsize=8, rotation=40)
+        ax.text(x + width / 2, 0.56, name, ha="left", va="bottom", fontsize=8, rotation=40)
+        x += width + 0.3
+    ax.set(xlim=(-0.5, x + 0.3), ylim=(-1.2, 1.2))
+    ax.set_axis_off()
+    return fig
+
+
+__all__ = ["LayerTrace", "Summary", "plot_trace", "summary", "trace"]

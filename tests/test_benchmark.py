@@ -1,0 +1,274 @@
+"""The benchmark runs end to end, and its measuring tools measure the right things.
+
+No assertion here is about speed: timings depend on the machine and its load.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+import tracemalloc
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from cnn_lib.benchmark import ARCHITECTURE, build_model, torch_model
+from cnn_lib.benchmark_report import (
+    TARGETS,
+    describe_layer,
+    environment,
+    format_table,
+    ratios,
+    verdict,
+)
+from cnn_lib.layers.conv import Conv2d
+from cnn_lib.layers.dropout import Dropout
+from cnn_lib.layers.linear import Linear
+from cnn_lib.layers.module import Sequential
+from cnn_lib.profiling import (
+    epoch_peak_memory,
+    inference_throughput,
+    max_rss_mb,
+    profile_training_step,
+    training_throughput,
+)
+
+HAS_TORCH = importlib.util.find_spec("torch") is not None
+
+
+def _batch(n=8, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.random((n, 1, 28, 28), dtype=np.float32), rng.integers(0, 10, n)
+
+
+def test_quick_run_prints_the_table_and_writes_the_json(tmp_path):
+    path = tmp_path / "bench.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "cnn_lib.benchmark", "--quick", "--json", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(path.read_text())
+    assert set(report) >= {"config", "results", "ratios", "memory", "environment", "profile_ms"}
+    env = report["environment"]
+    has_torch = env["torch"] is not None  # whether the subprocess could import it
+    if not HAS_TORCH:
+        assert not has_torch
+    rows = {line.split()[0] for line in done.stdout.splitlines() if line.strip()}
+    assert {"naive", "im2col"} <= rows
+    assert ("torch" in rows) == has_torch
+    expected = {"naive", "im2col", "torch"} if has_torch else {"naive", "im2col"}
+    assert set(report["results"]) == expected
+    for result in report["results"].values():
+        for key in ("train_images_per_s", "inference_images_per_s"):
+            assert np.isfinite(result[key]) and result[key] > 0
+    ratio_keys = {k for k in TARGETS if k != "epoch_peak_mb"}
+    assert set(report["ratios"]) == (ratio_keys if has_torch else {"im2col_vs_naive_train"})
+    assert report["config"]["quick"] is True and report["config"]["batch_size"] == 64
+    assert report["memory"]["epoch_peak_mb"] > 0 and report["memory"]["max_rss_mb"] > 0
+    assert env["numpy"] == np.__version__
+    assert env["python"] == ".".join(map(str, sys.version_info[:3]))
+    assert "blas" in env and env["cpu_count"] >= 1
+    assert "Conv2d forward" in report["profile_ms"]
+    if has_torch:  # same weights in both libraries: the untrained networks agree
+        assert report["checks"]["torch_logits_max_abs_diff"] < 1e-4
+    else:
+        assert "PyTorch is not installed" in done.stdout
+
+
+def test_build_model_has_the_issue_architecture_and_seeded_weights():
+    model = build_model("naive", rng=3)
+    assert [type(layer).__name__ for layer in model] == [name for name, _, _ in ARCHITECTURE]
+    convs = [layer for layer in model if isinstance(layer, Conv2d)]
+    assert [c.impl for c in convs] == ["naive", "naive"]
+    assert [c.needs_input_grad for c in convs] == [False, True]
+    other = build_model("im2col", rng=3).state_dict()
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, other[name])
+        assert value.dtype == np.float32
+
+
+def test_torch_copy_computes_the_same_logits_and_the_same_sgd_step():
+    torch = pytest.importorskip("torch")
+    from cnn_lib.losses import CrossEntropyLoss
+    from cnn_lib.optim import SGD
+
+    x, y = _batch()
+    model = build_model(rng=1)
+    net = torch_model(model, torch)
+    ours = model(x)
+    theirs = net(torch.from_numpy(x))
+    np.testing.assert_allclose(ours, theirs.detach().numpy(), atol=1e-5)
+    # One SGD-with-momentum step on both: every weight moves the same way.
+    loss = CrossEntropyLoss()
+    loss(ours, y)
+    model.backward(loss.backward())
+    SGD(model.parameters(), lr=0.1, momentum=0.9).step()
+    torch.nn.functional.cross_entropy(theirs, torch.from_numpy(y)).backward()
+    torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9).step()
+    for name, value in net.state_dict().items():
+        np.testing.assert_allclose(model.state_dict()[name], value.numpy(), atol=1e-5)
+
+
+class CountingSGD:
+    """Stands in for an optimizer; counts the calls the profiler makes."""
+
+    def __init__(self):
+        self.steps = self.zeroed = 0
+
+    def zero_grad(self):
+        self.zeroed += 1
+
+    def step(self):
+        self.steps += 1
+
+
+def test_profile_times_every_layer_type_once_per_step():
+    x, y = _batch()
+    optimizer = CountingSGD()
+    times = profile_training_step(build_model(), x, y, optimizer=optimizer, repeats=3, warmup=2)
+    assert optimizer.steps == optimizer.zeroed == 5
+    kinds = ["Conv2d", "ReLU", "MaxPool2d", "Flatten", "Linear"]
+    expected = {f"{k} {d}" for k in kinds for d in ("forward", "backward")} | {"loss", "optimizer"}
+    assert set(times) == expected
+    assert list(times)[:2] == ["optimizer", "Conv2d forward"]
+    assert all(np.isfinite(v) and v >= 0 for v in times.values())
+
+
+def test_profile_really_trains_with_the_default_optimizer():
+    x, y = _batch()
+    model = build_model()
+    before = model.state_dict()
+    profile_training_step(model, x, y, repeats=1, warmup=0)
+    assert any(not np.array_equal(before[k], v) for k, v in model.state_dict().items())
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [({"repeats": 0}, "repeats"), ({"warmup": -1}, "warmup"), ({"warmup": 1.5}, "warmup")],
+)
+def test_profile_rejects_bad_counts(kwargs, match):
+    x, y = _batch(2)
+    with pytest.raises(ValueError, match=match):
+        profile_training_step(build_model(), x, y, **kwargs)
+
+
+def test_profile_needs_a_sequential():
+    with pytest.raises(ValueError, match="Sequential.*got Linear"):
+        profile_training_step(Linear(3, 2), np.ones((2, 3)), np.array([0, 1]))
+
+
+def test_throughputs_are_positive_and_restore_the_mode():
+    x, y = _batch(8)
+    model = Sequential(build_model()[0], Dropout(0.5, rng=0)).eval()
+    assert inference_throughput(model, x, batch_size=4, repeats=2) > 0
+    assert model[1].training is False
+    model.train()
+    inference_throughput(model, x, batch_size=4, repeats=1)
+    assert model[1].training is True
+    assert training_throughput(build_model(), x, y, batch_size=4, repeats=1) > 0
+    with pytest.raises(ValueError, match="batch_size"):
+        training_throughput(build_model(), x, y, batch_size=0)
+
+
+def test_epoch_peak_memory_sees_the_im2col_matrices():
+    x, y = _batch(64)
+    peak = epoch_peak_memory(build_model(), x, y, batch_size=64)
+    # The second conv unfolds 64 * 14 * 14 windows of 8 * 3 * 3 float32 values.
+    cols_mb = 64 * 14 * 14 * 8 * 9 * 4 / 2**20
+    assert cols_mb < peak < 300
+    assert not tracemalloc.is_tracing()
+
+
+def test_epoch_peak_memory_keeps_an_outer_trace_running():
+    x, y = _batch(4)
+    tracemalloc.start()
+    try:
+        assert epoch_peak_memory(build_model(), x, y, batch_size=4) > 0
+        assert tracemalloc.is_tracing()
+    finally:
+        tracemalloc.stop()
+
+
+def _report(with_torch, naive_rate=1.0):
+    results = {
+        "naive": {"train_images_per_s": naive_rate, "inference_images_per_s": 4.0},
+        "im2col": {"train_images_per_s": 100.0, "inference_images_per_s": 400.0},
+    }
+    if with_torch:
+        results["torch"] = {"train_images_per_s": 400.0, "inference_images_per_s": 400.0}
+    config = {"quick": False, "architecture": "net", "dtype": "float32", "optimizer": "SGD"}
+    config |= {"batch_size": 64, "inference_batch_size": 500, "repeats": 5, "naive_images": 64}
+    return {
+        "config": config,
+        "results": results,
+        "ratios": ratios(results),
+        "memory": {"epoch_peak_mb": 12.5, "max_rss_mb": 90.0, "images": 6000},
+        "profile_ms": {"Conv2d forward": 1.5},
+    }
+
+
+def test_ratios_divide_im2col_by_the_others():
+    assert ratios(_report(True)["results"]) == {
+        "im2col_vs_naive_train": 100.0,
+        "im2col_vs_torch_train": 0.25,
+        "im2col_vs_torch_inference": 1.0,
+    }
+
+
+def test_table_lists_rows_ratios_and_verdicts():
+    table = format_table(_report(True))
+    lines = table.splitlines()
+    assert any(line.startswith("naive") and "timed on 64 images" in line for line in lines)
+    assert any(line.startswith("torch") for line in lines)
+    assert "im2col / torch, training" in table and "0.25x" in table
+    assert "target >= 0.5: MISSED" in table and "target >= 0.8: met" in table
+    assert "target < 300: met" in table and "Conv2d forward 1.50" in table
+    assert "not installed" not in table
+
+
+def test_table_warns_when_the_machine_is_busy():
+    report = _report(True)
+    report["environment"] = {"load_average": [3.5, 2.0, 1.0], "cpu_count": 2}
+    assert "WARNING: load average 3.5 on 2 CPUs" in format_table(report)
+    report["environment"] = {"load_average": [0.2, 0.1, 0.1], "cpu_count": 2}
+    assert "WARNING" not in format_table(report)
+
+
+def test_table_without_torch_says_how_to_get_the_comparison():
+    table = format_table(_report(False, naive_rate=0.25))
+    assert "torch" not in {line.split()[0] for line in table.splitlines() if line.strip()}
+    assert "PyTorch is not installed" in table
+    assert "400.00x   target >= 300: met" in table
+
+
+def test_verdict_compares_with_the_issue_targets():
+    assert verdict("im2col_vs_naive_train", 299.9).endswith("MISSED")
+    assert verdict("im2col_vs_naive_train", 300).endswith("met")
+    assert verdict("epoch_peak_mb", 300).endswith("MISSED")
+
+
+def test_environment_names_the_versions_and_threads():
+    env = environment()
+    assert env["numpy"] == np.__version__ and env["torch"] is None
+    assert set(env["blas"]) == {"name", "version", "openblas configuration"}
+    assert set(env["thread_env"]) == {"OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"}
+    fake_torch = SimpleNamespace(__version__="9.9", get_num_threads=lambda: 3)
+    env = environment(fake_torch)
+    assert env["torch"] == "9.9" and env["torch_threads"] == 3
+
+
+def test_describe_layer_reads_like_the_constructor_call():
+    assert describe_layer("Conv2d", (1, 8, 3), {"padding": 1}) == "Conv2d(1, 8, 3, padding=1)"
+    assert describe_layer("ReLU", (), {}) == "ReLU()"
+
+
+def test_max_rss_is_in_megabytes():
+    block = np.ones(50 * 2**20 // 8)  # 50 MB, touched by the fill
+    assert 50 <= max_rss_mb() < 100_000
+    del block
