@@ -22,9 +22,11 @@ from cnn_lib.widgets.monitor import TrainingMonitor, training_explorer
 from cnn_lib.widgets.playground import conv_playground, draw_and_convolve
 from cnn_lib.widgets.pooling import pooling_explorer
 from cnn_lib.widgets.softmax import softmax_explorer
+from cnn_lib.widgets.training_run import ConfusionSnapshots, training_run_explorer
 
 __all__ = [
     "KERNELS",
+    "ConfusionSnapshots",
     "Control",
     "Explorer",
     "KernelSnapshots",
@@ -44,4 +46,5 @@ __all__ = [
     "slider",
     "softmax_explorer",
     "training_explorer",
+    "training_run_explorer",
 ]
