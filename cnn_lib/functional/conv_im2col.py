@@ -13,7 +13,9 @@ column gradient back onto the pixels it was copied from.
 
 Layout matters for speed: with the output positions last, the copy into
 ``cols`` moves whole image rows at a time and ``y`` comes out contiguous in
-NCHW order, so the next layer reads memory in order.
+NCHW order, so the next layer reads memory in order. The forward pass also
+appends a row of ones to ``cols`` and the bias as a last weight column, so the
+product adds the bias too instead of a second pass over ``y``.
 """
 
 from __future__ import annotations
@@ -65,6 +67,27 @@ def im2col(x_pad, kernel_size, stride=(1, 1), dilation=(1, 1)):
     return windows.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, out_h * out_w)
 
 
+def _im2col_with_ones(x_pad, kernel_size, stride, dilation):
+    """:func:`im2col` with one more row of ones: ``(N, C * kH * kW + 1, H_out * W_out)``.
+
+    The bias then rides inside the matrix multiply: ``[W | b] @ [cols; 1]``
+    equals ``W @ cols + b``, which saves a separate pass over the whole output
+    (as large as the input times ``O / C``). The windows are copied straight
+    into the preallocated matrix, so this costs no more than :func:`im2col`.
+    """
+    (kh, kw), (sh, sw), (dh, dw) = kernel_size, stride, dilation
+    windows = sliding_window_view(x_pad, (dh * (kh - 1) + 1, dw * (kw - 1) + 1), axis=(2, 3))
+    windows = windows[:, :, ::sh, ::sw, ::dh, ::dw]
+    n, c, out_h, out_w = windows.shape[:4]
+    rows = c * kh * kw
+    cols = np.empty((n, rows + 1, out_h * out_w), dtype=x_pad.dtype)
+    cols[:, rows] = 1
+    # Splitting axes is always a view, so this copy fills cols[:, :rows] in place.
+    target = cols[:, :rows].reshape(n, c, kh, kw, out_h, out_w)
+    np.copyto(target, windows.transpose(0, 1, 4, 5, 2, 3))
+    return cols
+
+
 def col2im(cols, x_pad_shape, kernel_size, stride=(1, 1), dilation=(1, 1)):
     """Add each window column of ``cols`` back onto the pixels it came from.
 
@@ -105,10 +128,14 @@ def conv2d_im2col_forward(x, weight, bias, stride, padding, dilation):
     """
     x_pad = pad2d(x, padding)
     n_out, _, kh, kw = weight.shape
-    cols = im2col(x_pad, (kh, kw), stride, dilation)
-    y = weight.reshape(n_out, -1) @ cols  # (N, O, H_out * W_out): one GEMM per sample
-    if bias is not None:
-        y += bias[:, None]
+    weight_2d = weight.reshape(n_out, -1)
+    if bias is None:
+        cols = im2col(x_pad, (kh, kw), stride, dilation)
+    else:
+        cols = _im2col_with_ones(x_pad, (kh, kw), stride, dilation)
+        dtype = np.result_type(weight, x_pad)  # what weight_2d @ cols alone would give
+        weight_2d = np.concatenate([weight_2d, bias[:, None]], axis=1, dtype=dtype)
+    y = weight_2d @ cols  # (N, O, H_out * W_out): one GEMM per sample
     y = y.reshape(x.shape[0], n_out, *_output_hw(x_pad.shape, (kh, kw), stride, dilation))
     cache = (cols, x.shape, x_pad.shape, weight, bias is not None, stride, padding, dilation)
     return y, cache
@@ -127,8 +154,11 @@ def conv2d_im2col_backward(grad_output, cache, need_input_grad=True):
     n_out = weight.shape[0]
     g = grad_output.reshape(grad_output.shape[0], n_out, -1)  # (N, O, H_out * W_out)
     # dL/dW = sum over samples of g[n] @ cols[n].T (the transpose is a free view).
-    grad_weight = (g @ cols.transpose(0, 2, 1)).sum(axis=0).reshape(weight.shape)
-    grad_bias = g.sum(axis=(0, 2)) if has_bias else None
+    grad_weight_2d = (g @ cols.transpose(0, 2, 1)).sum(axis=0)
+    grad_bias = None
+    if has_bias:  # the row of ones in cols gives the bias column: sum of g
+        grad_weight_2d, grad_bias = grad_weight_2d[:, :-1], grad_weight_2d[:, -1]
+    grad_weight = grad_weight_2d.reshape(weight.shape)
     grad_x = None
     if need_input_grad:
         grad_cols = weight.reshape(n_out, -1).T @ g  # (N, C * kH * kW, H_out * W_out)
