@@ -3,6 +3,7 @@ callbacks, the outlined contributors, and the weight of its static panel."""
 
 import numpy as np
 import pytest
+from finite_differences import numerical_grad as numerical_gradient
 from scipy import signal
 
 from cnn_lib.functional.conv import conv2d
@@ -12,20 +13,6 @@ from cnn_lib.layers.dropout import Dropout
 from cnn_lib.widgets.backprop import KERNELS, backprop_explorer, contributors
 
 pytest.importorskip("ipywidgets")
-
-
-def numerical_gradient(f, a, h=1e-6):
-    """Centered differences of the scalar ``f()`` for every entry of ``a`` (nudged in place)."""
-    grad = np.zeros_like(a)
-    for index in np.ndindex(a.shape):
-        original = a[index]
-        a[index] = original + h
-        up = f()
-        a[index] = original - h
-        down = f()
-        a[index] = original
-        grad[index] = (up - down) / (2 * h)
-    return grad
 
 
 def check_conv(results):
