@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from cnn_lib._validation import check_labels
+
 
 def as_float_images(pixels: np.ndarray) -> np.ndarray:
     """Turn ``uint8`` pixels ``(N, C, H, W)`` into float32 values in ``[0, 1]``.
@@ -19,13 +21,8 @@ def as_float_images(pixels: np.ndarray) -> np.ndarray:
 
 
 def as_labels(labels: np.ndarray, num_classes: int, source: str) -> np.ndarray:
-    """Return ``labels`` as int64 ``(N,)``, checking they lie in ``[0, num_classes)``."""
-    labels = np.asarray(labels)
-    if labels.ndim != 1:
-        raise ValueError(f"{source}: labels must be 1-D (N,), got shape {labels.shape}")
-    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
-        raise ValueError(
-            f"{source}: labels must lie in [0, {num_classes - 1}], "
-            f"got values from {labels.min()} to {labels.max()}"
-        )
-    return labels.astype(np.int64)
+    """Return ``labels`` as int64 ``(N,)``, checking they lie in ``[0, num_classes)``.
+
+    The same check as every training entry point, with the file named in the message.
+    """
+    return check_labels(labels, num_classes, name=f"{source}: labels")
