@@ -31,8 +31,8 @@ from cnn_lib.datasets import load_sample
 from cnn_lib.layers.activations import ReLU
 from cnn_lib.layers.conv import Conv2d
 from cnn_lib.layers.linear import Flatten, Linear
-from cnn_lib.layers.module import Sequential
 from cnn_lib.layers.pooling import MaxPool2d
+from cnn_lib.layers.sequential import Sequential
 from cnn_lib.losses import CrossEntropyLoss
 from cnn_lib.optim import SGD
 from cnn_lib.profiling import (

@@ -18,7 +18,7 @@ import tracemalloc
 import numpy as np
 
 from cnn_lib._validation import check_positive_int
-from cnn_lib.layers.module import Sequential
+from cnn_lib.layers.sequential import Sequential
 from cnn_lib.losses import CrossEntropyLoss
 from cnn_lib.optim import SGD
 from cnn_lib.training import eval_mode

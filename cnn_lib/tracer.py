@@ -25,7 +25,7 @@ import numpy as np
 from cnn_lib._validation import check_positive_int, pair
 from cnn_lib.functional.padding import conv_output_size
 from cnn_lib.layers import activations, conv, dropout, linear, pooling, softmax
-from cnn_lib.layers.module import Sequential
+from cnn_lib.layers.sequential import Sequential
 
 FLOAT32_BYTES = 4
 NOWRAP = ' style="white-space:nowrap"'

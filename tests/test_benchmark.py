@@ -27,7 +27,7 @@ from cnn_lib.benchmark_report import (
 from cnn_lib.layers.conv import Conv2d
 from cnn_lib.layers.dropout import Dropout
 from cnn_lib.layers.linear import Linear
-from cnn_lib.layers.module import Sequential
+from cnn_lib.layers.sequential import Sequential
 from cnn_lib.profiling import (
     epoch_peak_memory,
     inference_throughput,

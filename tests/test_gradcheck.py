@@ -9,7 +9,8 @@ from cnn_lib.gradcheck import gradcheck, gradient_errors, numerical_gradient, re
 from cnn_lib.layers.activations import ReLU, Sigmoid, Tanh
 from cnn_lib.layers.dropout import Dropout
 from cnn_lib.layers.linear import Flatten, Linear
-from cnn_lib.layers.module import Module, Sequential
+from cnn_lib.layers.module import Module
+from cnn_lib.layers.sequential import Sequential
 
 
 def away_from_zero(shape, seed=0):

@@ -11,7 +11,7 @@ from cnn_lib.gradcheck import gradcheck
 from cnn_lib.layers.activations import LeakyReLU, ReLU, Sigmoid, Tanh
 from cnn_lib.layers.dropout import Dropout
 from cnn_lib.layers.linear import Flatten, Linear
-from cnn_lib.layers.module import Sequential
+from cnn_lib.layers.sequential import Sequential
 from cnn_lib.layers.softmax import Softmax
 from cnn_lib.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 

@@ -13,7 +13,7 @@ import pytest
 from cnn_lib.layers.activations import ReLU
 from cnn_lib.layers.dropout import Dropout
 from cnn_lib.layers.linear import Flatten, Linear
-from cnn_lib.layers.module import Sequential
+from cnn_lib.layers.sequential import Sequential
 from cnn_lib.losses import CrossEntropyLoss
 from cnn_lib.optim import SGD, Adam
 from cnn_lib.training import evaluate, fit

@@ -53,8 +53,8 @@ def test_lenet_reaches_98_percent_on_real_mnist(mnist_dir, record_property):
     from cnn_lib.layers.activations import ReLU
     from cnn_lib.layers.conv import Conv2d
     from cnn_lib.layers.linear import Flatten, Linear
-    from cnn_lib.layers.module import Sequential
     from cnn_lib.layers.pooling import MaxPool2d
+    from cnn_lib.layers.sequential import Sequential
     from cnn_lib.losses import CrossEntropyLoss
     from cnn_lib.optim import Adam
     from cnn_lib.training import evaluate, fit

@@ -8,7 +8,8 @@ import pytest
 from cnn_lib.layers.activations import LeakyReLU, ReLU, Sigmoid, Tanh
 from cnn_lib.layers.dropout import Dropout
 from cnn_lib.layers.linear import Flatten, Linear
-from cnn_lib.layers.module import Module, Parameter, Sequential
+from cnn_lib.layers.module import Module, Parameter
+from cnn_lib.layers.sequential import Sequential
 from cnn_lib.layers.softmax import Softmax
 
 

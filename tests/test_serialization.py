@@ -9,7 +9,7 @@ import pytest
 
 from cnn_lib.layers.activations import ReLU
 from cnn_lib.layers.linear import Linear
-from cnn_lib.layers.module import Sequential
+from cnn_lib.layers.sequential import Sequential
 from cnn_lib.serialization import load, save
 
 

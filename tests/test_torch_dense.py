@@ -18,7 +18,8 @@ from cnn_lib.functional.activations import (
 from cnn_lib.functional.softmax import cross_entropy, log_softmax, softmax, softmax_backward
 from cnn_lib.layers.activations import ReLU
 from cnn_lib.layers.linear import Flatten, Linear
-from cnn_lib.layers.module import Parameter, Sequential
+from cnn_lib.layers.module import Parameter
+from cnn_lib.layers.sequential import Sequential
 from cnn_lib.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from cnn_lib.optim import SGD, Adam
 

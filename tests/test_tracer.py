@@ -9,8 +9,9 @@ from cnn_lib.layers.activations import ReLU, Tanh
 from cnn_lib.layers.conv import Conv2d
 from cnn_lib.layers.dropout import Dropout
 from cnn_lib.layers.linear import Flatten, Linear
-from cnn_lib.layers.module import Module, Sequential
+from cnn_lib.layers.module import Module
 from cnn_lib.layers.pooling import AvgPool2d, MaxPool2d
+from cnn_lib.layers.sequential import Sequential
 from cnn_lib.tracer import plot_trace, summary, trace
 
 matplotlib.use("Agg")

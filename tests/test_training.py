@@ -12,7 +12,8 @@ from scipy.special import log_softmax
 from cnn_lib.layers.activations import ReLU
 from cnn_lib.layers.dropout import Dropout
 from cnn_lib.layers.linear import Linear
-from cnn_lib.layers.module import Module, Sequential
+from cnn_lib.layers.module import Module
+from cnn_lib.layers.sequential import Sequential
 from cnn_lib.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from cnn_lib.optim import SGD, Adam
 from cnn_lib.training import History, eval_mode, evaluate, fit, predict

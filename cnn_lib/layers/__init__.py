@@ -4,8 +4,9 @@ from cnn_lib.layers.activations import LeakyReLU, ReLU, Sigmoid, Tanh
 from cnn_lib.layers.conv import Conv2d
 from cnn_lib.layers.dropout import Dropout
 from cnn_lib.layers.linear import Flatten, Linear
-from cnn_lib.layers.module import Module, Parameter, Sequential
+from cnn_lib.layers.module import Module, Parameter
 from cnn_lib.layers.pooling import AvgPool2d, MaxPool2d
+from cnn_lib.layers.sequential import Sequential
 from cnn_lib.layers.softmax import Softmax
 
 __all__ = [

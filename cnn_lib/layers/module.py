@@ -1,4 +1,4 @@
-"""The building blocks every layer shares: ``Parameter``, ``Module``, ``Sequential``.
+"""The building blocks every layer shares: ``Parameter`` and ``Module``.
 
 A ``Module`` is a forward/backward pair in the style of the CS231n layers:
 ``forward`` computes the output and keeps what backward will need (the
@@ -154,62 +154,3 @@ class Module:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.extra_repr()})"
-
-
-class Sequential(Module):
-    """Run layers one after another; backward runs them in reverse.
-
-    Parameters
-    ----------
-    *layers : Module
-        The layers, in order. Their parameters are named ``"0.weight"``,
-        ``"0.bias"``, ``"2.weight"``, ... as in PyTorch.
-
-    Shapes
-    ------
-    Whatever the first layer takes -> whatever the last layer returns.
-
-    Examples
-    --------
-    >>> from cnn_lib.layers.module import Module
-    >>> len(Sequential())
-    0
-    """
-
-    def __init__(self, *layers: Module):
-        for i, layer in enumerate(layers):
-            if not isinstance(layer, Module):
-                raise ValueError(
-                    f"Sequential expects Module instances, got {type(layer).__name__} "
-                    f"at position {i}; did you forget the parentheses, e.g. ReLU()?"
-                )
-        self.layers = list(layers)
-
-    def named_children(self):
-        for i, layer in enumerate(self.layers):
-            yield str(i), layer
-
-    def forward(self, x):
-        for layer in self.layers:
-            x = layer(x)
-        return x
-
-    def backward(self, grad_output):
-        for layer in reversed(self.layers):
-            grad_output = layer.backward(grad_output)
-        return grad_output
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return Sequential(*self.layers[index])
-        return self.layers[index]
-
-    def __len__(self) -> int:
-        return len(self.layers)
-
-    def __iter__(self):
-        return iter(self.layers)
-
-    def __repr__(self) -> str:
-        lines = [f"  ({i}): {layer!r}" for i, layer in enumerate(self.layers)]
-        return "Sequential(\n" + "\n".join(lines) + "\n)" if lines else "Sequential()"
