@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import math
 import time
+from contextlib import contextmanager
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from cnn_lib._validation import check_positive_int
 from cnn_lib.evaluation import _check_data, _correct, eval_mode, evaluate, evaluate_loss, predict
+from cnn_lib.layers.sequential import Sequential
 
 __all__ = ["History", "fit", "evaluate", "predict", "eval_mode"]
 
@@ -82,6 +84,29 @@ def _diverged(model, outputs) -> bool:
     return not all(np.isfinite(a).all() for a in arrays)
 
 
+@contextmanager
+def _input_gradient_skipped(model):
+    """Let the first layer skip d(loss)/d(input) for a block, then restore its switch.
+
+    ``fit`` throws the input gradient away (the data is not trained), so a
+    first layer with a ``needs_input_grad`` switch, such as ``Conv2d``, can
+    skip its most expensive backward product, as PyTorch does for an input
+    that does not require a gradient.
+    """
+    first = model
+    while isinstance(first, Sequential) and len(first) > 0:
+        first = first[0]
+    previous = getattr(first, "needs_input_grad", None)
+    if previous is None:
+        yield
+        return
+    first.needs_input_grad = False
+    try:
+        yield
+    finally:
+        first.needs_input_grad = previous
+
+
 def _train_step(model, xb, yb, loss, optimizer, where: str):
     """One forward/backward/update; returns the batch loss and the outputs."""
     optimizer.zero_grad()
@@ -90,7 +115,8 @@ def _train_step(model, xb, yb, loss, optimizer, where: str):
         outputs = model(xb)
         value = loss(outputs, yb)
         if np.isfinite(value):
-            model.backward(loss.backward())
+            with _input_gradient_skipped(model):  # nobody reads d(loss)/d(x)
+                model.backward(loss.backward())
     except ValueError as err:
         # x was checked for NaN before training, so a NaN met inside the
         # network, the loss or the gradients means that the numbers blew up.
@@ -158,6 +184,12 @@ def fit(
     ------
     FloatingPointError
         If the loss becomes NaN or infinite (the message names epoch and batch).
+
+    Notes
+    -----
+    Nobody needs the gradient with respect to the training images, so while a
+    backward pass runs, the first layer's ``needs_input_grad`` is ``False``
+    (when it has that switch, as ``Conv2d`` does); ``fit`` restores it after.
 
     Shapes
     ------

@@ -10,8 +10,9 @@ import pytest
 from scipy.special import log_softmax
 
 from cnn_lib.layers.activations import ReLU
+from cnn_lib.layers.conv import Conv2d
 from cnn_lib.layers.dropout import Dropout
-from cnn_lib.layers.linear import Linear
+from cnn_lib.layers.linear import Flatten, Linear
 from cnn_lib.layers.module import Module
 from cnn_lib.layers.sequential import Sequential
 from cnn_lib.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
@@ -378,3 +379,43 @@ def test_binary_accuracy_with_bce_and_nan_accuracy_for_regression():
     )
     assert math.isnan(history.history["accuracy"][0])
     assert np.isfinite(history.history["loss"][0])
+
+
+def test_fit_skips_the_first_layers_input_gradient_and_restores_the_switch():
+    class RecordingConv2d(Conv2d):
+        def backward(self, grad_output):
+            self.seen.append(self.needs_input_grad)
+            return super().backward(grad_output)
+
+    def model_and_data():
+        first = RecordingConv2d(1, 2, 3, rng=0)
+        first.seen = []
+        model = Sequential(Sequential(first, ReLU()), Flatten(), Linear(2 * 4 * 4, 3, rng=1))
+        rng = np.random.default_rng(0)
+        return model, rng.normal(size=(20, 1, 6, 6)), rng.integers(0, 3, 20)
+
+    model, x, y = model_and_data()
+    fit(
+        model,
+        x,
+        y,
+        loss=CrossEntropyLoss(),
+        optimizer=SGD(model.parameters(), lr=0.1),
+        batch_size=8,
+        shuffle=False,
+        progress=False,
+    )
+    first = model[0][0]
+    assert first.seen == [False] * 3  # nested Sequential: still the first layer
+    assert first.needs_input_grad is True
+
+    # The same three steps by hand, computing the input gradient: same weights.
+    by_hand, x, y = model_and_data()
+    loss, optimizer = CrossEntropyLoss(), SGD(by_hand.parameters(), lr=0.1)
+    for start in range(0, 20, 8):
+        optimizer.zero_grad()
+        loss(by_hand(x[start : start + 8]), y[start : start + 8])
+        assert by_hand.backward(loss.backward()).shape == x[start : start + 8].shape
+        optimizer.step()
+    for ours, theirs in zip(model.parameters(), by_hand.parameters(), strict=True):
+        np.testing.assert_allclose(ours.data, theirs.data, rtol=1e-6)
