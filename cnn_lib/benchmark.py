@@ -221,6 +221,7 @@ def run_benchmark(quick=False, repeats=None, use_torch=True):
             "optimizer": f"SGD(lr={LR}, momentum={MOMENTUM})",
             "batch_size": BATCH_SIZE,
             "inference_batch_size": INFERENCE_BATCH_SIZE,
+            "inference_slice": Sequential.eval_chunk_size,  # eval mode runs slices
             "train_images": n_train,
             "inference_images": n_infer,
             "naive_images": n_naive,

@@ -97,6 +97,12 @@ def verdict(key: str, value: float) -> str:
     return f"target {op} {bound:g}: {'met' if ok else 'MISSED'}"
 
 
+def _slices(config) -> str:
+    """How ``Sequential`` splits an eval batch (cache blocking), for the header."""
+    size = config.get("inference_slice")
+    return f" (in slices of {size})" if size and size < config["inference_batch_size"] else ""
+
+
 def format_table(report: dict) -> str:
     """The dict returned by ``run_benchmark`` as a plain-text table."""
     c, m = report["config"], report["memory"]
@@ -105,7 +111,7 @@ def format_table(report: dict) -> str:
         f"cnn_lib benchmark{quick}",
         *textwrap.wrap(c["architecture"], 100),
         f"{c['dtype']}, {c['optimizer']}, training batch {c['batch_size']}, "
-        f"inference batch {c['inference_batch_size']}, best of {c['repeats']} rounds",
+        f"inference batch {c['inference_batch_size']}{_slices(c)}, best of {c['repeats']} rounds",
         "",
         f"{'implementation':<16}{'train img/s':>12}{'inference img/s':>17}",
     ]

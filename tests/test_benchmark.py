@@ -70,6 +70,7 @@ def test_quick_run_prints_the_table_and_writes_the_json(tmp_path):
     ratio_keys = {k for k in TARGETS if k != "epoch_peak_mb"}
     assert set(report["ratios"]) == (ratio_keys if has_torch else {"im2col_vs_naive_train"})
     assert report["config"]["quick"] is True and report["config"]["batch_size"] == 64
+    assert report["config"]["inference_slice"] == Sequential.eval_chunk_size
     assert report["memory"]["epoch_peak_mb"] > 0 and report["memory"]["max_rss_mb"] > 0
     assert env["numpy"] == np.__version__
     assert env["python"] == ".".join(map(str, sys.version_info[:3]))
@@ -230,6 +231,15 @@ def test_table_lists_rows_ratios_and_verdicts():
     assert "target >= 0.5: MISSED" in table and "target >= 0.8: met" in table
     assert "target < 300: met" in table and "Conv2d forward 1.50" in table
     assert "not installed" not in table
+    assert "inference batch 500, best of 5" in table  # no slicing recorded
+
+
+def test_table_header_says_how_eval_batches_are_sliced():
+    report = _report(True)
+    report["config"]["inference_slice"] = 64
+    assert "inference batch 500 (in slices of 64), best of 5" in format_table(report)
+    report["config"]["inference_slice"] = None
+    assert "inference batch 500, best of 5" in format_table(report)
 
 
 def test_table_warns_when_the_machine_is_busy():
