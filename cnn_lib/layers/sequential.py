@@ -30,7 +30,7 @@ class Sequential(Module):
     convolution alone is about 29 MB, against 2 MB of L2 cache per core, so
     every layer streams its input and output through main memory. A slice of
     64 images keeps each layer's arrays in cache, which made batch-500
-    inference about 1.6x faster in ``python -m cnn_lib.benchmark``. Every layer
+    inference about 1.5x faster in ``python -m cnn_lib.benchmark``. Every layer
     of ``cnn_lib`` treats samples independently, so the output is the same.
     Training batches are not sliced: backward needs every layer's cache for
     the whole batch. A ``backward`` after a sliced eval forward still works:
