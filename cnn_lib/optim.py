@@ -114,9 +114,10 @@ class SGD(Optimizer):
                 g = g + self.weight_decay * p.data
             if self.momentum:
                 if self.velocity[i] is None:
-                    self.velocity[i] = np.array(g, dtype=p.data.dtype)
-                else:
-                    self.velocity[i] = self.momentum * self.velocity[i] + g
+                    self.velocity[i] = np.array(g, dtype=p.data.dtype)  # a copy
+                else:  # v = momentum * v + g, in place: no temporary arrays
+                    self.velocity[i] *= self.momentum
+                    self.velocity[i] += g
                 g = self.velocity[i]
             p.data -= self.lr * g
 

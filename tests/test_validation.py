@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from cnn_lib._validation import as_float_array
 from cnn_lib.functional.activations import relu
 from cnn_lib.functional.softmax import cross_entropy, softmax
 from cnn_lib.layers.linear import Flatten, Linear
@@ -226,3 +227,18 @@ CASES = [
 def test_invalid_input_raises_value_error(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.parametrize("where", ["first", "middle", "last", "strided view", "with infinities"])
+def test_a_single_nan_anywhere_is_found(where):
+    x = np.random.default_rng(0).normal(size=(3, 2, 7, 7)).astype(np.float32)
+    if where == "with infinities":  # -inf is the minimum, but NaN must still win
+        x[0, 0, 0, :2] = [-np.inf, np.inf]
+    position = {"first": (0, 0, 0, 0), "last": (2, 1, 6, 6)}.get(where, (1, 1, 3, 4))
+    x[position] = np.nan
+    if where == "strided view":
+        x = x[:, :, 1::2, ::2]
+    with pytest.raises(ValueError, match="x contains NaN"):
+        as_float_array(x, "x")
+    x[np.isnan(x)] = 0.0
+    assert as_float_array(x, "x") is x  # clean float input passes through, no copy
