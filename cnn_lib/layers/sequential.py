@@ -52,6 +52,7 @@ class Sequential(Module):
     """
 
     eval_chunk_size: int | None = 64
+    _sliced_input = None  # the input of a sliced eval forward, kept for backward
 
     def __init__(self, *layers: Module):
         for i, layer in enumerate(layers):
@@ -61,7 +62,6 @@ class Sequential(Module):
                     f"at position {i}; did you forget the parentheses, e.g. ReLU()?"
                 )
         self.layers = list(layers)
-        self._sliced_input = None  # the input of a sliced eval forward, for backward
 
     def named_children(self):
         for i, layer in enumerate(self.layers):
