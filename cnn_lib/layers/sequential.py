@@ -27,8 +27,8 @@ class Sequential(Module):
     -----
     *Cache blocking.* The intermediate arrays of a big batch are far larger
     than the CPU cache: for 500 MNIST images the im2col matrix of a second
-    convolution alone is about 29 MB, against 2 MB of L2 cache per core, so
-    every layer streams its input and output through main memory. A slice of
+    convolution alone is about 28 MB, against typically 1-2 MB of L2 cache per
+    core, so every layer streams its input and output through main memory. A slice of
     64 images keeps each layer's arrays in cache, which made batch-500
     inference about 1.5x faster in ``python -m cnn_lib.benchmark``. Every layer
     of ``cnn_lib`` treats samples independently, so the output is the same.
@@ -47,7 +47,7 @@ class Sequential(Module):
     >>> from cnn_lib.layers.linear import Linear
     >>> model = Sequential(Linear(3, 2, rng=0)).eval()
     >>> x = np.ones((200, 3))
-    >>> np.allclose(model(x), model.layers[0](x))  # 4 slices of 64, 64, 64, 8
+    >>> np.allclose(model(x), model.layers[0](x))  # slices of 64, 64, 64, 8
     True
     """
 
