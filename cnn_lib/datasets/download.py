@@ -140,11 +140,18 @@ def _copy_url(url, out, *, timeout: float, max_bytes, progress: bool, label: str
             while True:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise TimeoutError(f"took longer than the {timeout:g} s allowed per file")
+                    raise TimeoutError(
+                        f"took longer than the {timeout:g} s allowed per file"
+                    ) from None
                 _set_socket_timeout(response, left)
                 # read1 returns what one socket read brings: a slow server cannot
                 # keep a single call waiting for a whole chunk.
-                chunk = response.read1(CHUNK_SIZE)
+                try:
+                    chunk = response.read1(CHUNK_SIZE)
+                except TimeoutError:  # the socket waited for all the time that was left
+                    raise TimeoutError(
+                        f"took longer than the {timeout:g} s allowed per file"
+                    ) from None
                 if not chunk:
                     break
                 received += len(chunk)
