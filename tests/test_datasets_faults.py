@@ -198,18 +198,18 @@ def fault_server():
         def log_message(self, *args):
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
-    try:
-        yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    # Loopback only; the context manager closes the socket, daemon threads die with pytest.
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler) as server:
+        server.daemon_threads = True
+        host, port = server.server_address[:2]
+        state.url = f"http://{host}:{port}"
+        worker = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+        worker.start()
+        try:
+            yield state
+        finally:  # even when the test failed: stop serving before the socket closes
+            server.shutdown()
+            worker.join(timeout=5)
 
 
 def test_slow_drip_is_stopped_by_the_total_deadline(fault_server, tmp_path):
