@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
+import secrets
 import zipfile
 import zlib
 from pathlib import Path
@@ -63,7 +63,7 @@ def save(model, path) -> Path:
 
     Examples
     --------
-    >>> import tempfile
+    >>> import secrets
     >>> from cnn_lib.layers.linear import Linear
     >>> folder = tempfile.mkdtemp()
     >>> save(Linear(2, 3, rng=0), Path(folder) / "model").name
@@ -72,12 +72,18 @@ def save(model, path) -> Path:
     path = Path(path)
     if path.suffix != ".npz":
         path = path.with_name(path.name + ".npz")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(
+            f"cannot save to {str(path)!r}: the folder {str(path.parent)!r} does not exist; "
+            "create it first, e.g. Path(folder).mkdir(parents=True)"
+        )
     state = model.state_dict()
     # Same folder as the destination: os.replace is only atomic within one file system.
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    tmp = Path(tmp_name)
+    # Mode "xb" creates a new file with the usual permissions (mkstemp's are owner-only).
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    out = open(tmp, "xb")  # noqa: SIM115 - closed by the with below, inside the cleanup
     try:
-        with os.fdopen(fd, "wb") as out:
+        with out:
             np.savez(out, **state)
             out.flush()
             os.fsync(out.fileno())  # the data is on disk before the rename makes it visible
@@ -208,7 +214,7 @@ def load(model, path):
 
     Examples
     --------
-    >>> import tempfile
+    >>> import secrets
     >>> from cnn_lib.layers.linear import Linear
     >>> file = save(Linear(2, 3, rng=0), Path(tempfile.mkdtemp()) / "model")
     >>> model = load(Linear(2, 3, rng=1), file)

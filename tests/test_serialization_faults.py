@@ -177,6 +177,11 @@ def test_float64_and_big_endian_entries_load_exactly(tmp_path):
     np.testing.assert_array_equal(target.weight.data, saved.weight.data)
 
 
+def test_save_into_a_missing_folder_names_it(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"folder .*nowhere.* does not exist"):
+        save(model(), tmp_path / "nowhere" / "ckpt")
+
+
 posix_only = pytest.mark.skipif(os.name != "posix", reason="needs POSIX resource limits")
 
 
@@ -196,6 +201,14 @@ def test_full_disk_during_save_keeps_the_previous_file(tmp_path):
     assert path.read_bytes() == previous
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt.npz"]  # no temporary file
     load(model(5), path)
+
+
+@posix_only
+def test_saved_file_has_the_usual_permissions(tmp_path):
+    reference = tmp_path / "reference"
+    reference.write_bytes(b"")  # created with the process's umask, like np.savez did
+    path = save(model(), tmp_path / "ckpt")
+    assert path.stat().st_mode == reference.stat().st_mode
 
 
 KILLED_SAVE = """
