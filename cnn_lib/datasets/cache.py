@@ -61,17 +61,11 @@ def data_home(root: str | os.PathLike | None = None) -> Path:
 
 def check_sha256(data: bytes, expected: str | None, source: str) -> None:
     """Raise ``ChecksumError`` unless ``sha256(data) == expected`` (``None`` skips the check)."""
-    if expected is None:
-        return
-    got = hashlib.sha256(data).hexdigest()
-    if got != expected.lower():
-        raise ChecksumError(
-            f"SHA-256 mismatch for {source}: expected {expected}, got {got}; "
-            "the file is corrupt, truncated or not the expected one"
-        )
+    _check_digest(hashlib.sha256(data), expected, source)
 
 
 def _check_digest(digest, expected: str | None, source: str) -> None:
+    """Compare a finished ``hashlib.sha256`` object with the ``expected`` hex digest."""
     if expected is not None and digest.hexdigest() != expected.lower():
         raise ChecksumError(
             f"SHA-256 mismatch for {source}: expected {expected}, got {digest.hexdigest()}; "
@@ -110,10 +104,7 @@ def verified_bytes(path: Path, expected: str | None, decompressed: bool) -> byte
     For small trusted files (``scripts/make_sample.py``); the loaders stream instead.
     """
     data = read_maybe_gzip(path) if decompressed else Path(path).read_bytes()
-    try:
-        check_sha256(data, expected, str(path))
-    except ChecksumError as err:
-        raise ChecksumError(f"{err}. Delete {path} and load again to re-download it.") from None
+    with_delete_hint(lambda p: check_sha256(data, expected, str(p)), path)
     return data
 
 

@@ -119,6 +119,25 @@ def _set_socket_timeout(response, seconds: float) -> None:
         sock.settimeout(max(seconds, 0.001))
 
 
+def _chunks(response, deadline: float, timeout: float):
+    """Yield the body of ``response`` in pieces; ``TimeoutError`` once ``deadline`` passes."""
+    late = f"took longer than the {timeout:g} s allowed per file"
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(late)
+        _set_socket_timeout(response, left)
+        try:
+            # read1 returns what one socket read brings: a slow server cannot
+            # keep a single call waiting for a whole chunk.
+            chunk = response.read1(CHUNK_SIZE)
+        except TimeoutError:  # the socket waited for all the time that was left
+            raise TimeoutError(late) from None
+        if not chunk:
+            return
+        yield chunk
+
+
 def _copy_url(url, out, *, timeout: float, max_bytes, progress: bool, label: str) -> None:
     """Stream ``url`` into the open binary file ``out`` within ``timeout`` seconds in all."""
     deadline = time.monotonic() + timeout
@@ -137,23 +156,7 @@ def _copy_url(url, out, *, timeout: float, max_bytes, progress: bool, label: str
             desc=label,
             disable=not progress,
         ) as bar:
-            while True:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError(
-                        f"took longer than the {timeout:g} s allowed per file"
-                    ) from None
-                _set_socket_timeout(response, left)
-                # read1 returns what one socket read brings: a slow server cannot
-                # keep a single call waiting for a whole chunk.
-                try:
-                    chunk = response.read1(CHUNK_SIZE)
-                except TimeoutError:  # the socket waited for all the time that was left
-                    raise TimeoutError(
-                        f"took longer than the {timeout:g} s allowed per file"
-                    ) from None
-                if not chunk:
-                    break
+            for chunk in _chunks(response, deadline, timeout):
                 received += len(chunk)
                 if max_bytes is not None and received > max_bytes:
                     raise DownloadError(f"the response grew past {max_bytes} bytes; stopped")
