@@ -63,7 +63,7 @@ def save(model, path) -> Path:
 
     Examples
     --------
-    >>> import secrets
+    >>> import tempfile
     >>> from cnn_lib.layers.linear import Linear
     >>> folder = tempfile.mkdtemp()
     >>> save(Linear(2, 3, rng=0), Path(folder) / "model").name
@@ -214,7 +214,7 @@ def load(model, path):
 
     Examples
     --------
-    >>> import secrets
+    >>> import tempfile
     >>> from cnn_lib.layers.linear import Linear
     >>> file = save(Linear(2, 3, rng=0), Path(tempfile.mkdtemp()) / "model")
     >>> model = load(Linear(2, 3, rng=1), file)
