@@ -1,5 +1,7 @@
 """Optimizers: they own the weight update (layers only compute gradients).
 
+Taught in chapter 12, Optimizers.
+
 The update rules follow ``torch.optim`` exactly, so the same hyper-parameters
 mean the same thing here and there. Updates happen in place and keep each
 parameter's dtype (float32 stays float32).
@@ -26,32 +28,58 @@ def _check_number(value, name: str, *, low: float, high: float = np.inf, low_ope
     return float(value)
 
 
+def _check_params(params) -> list:
+    """Return ``params`` as a list of distinct Parameters, or explain what to pass instead."""
+    fix = "pass model.parameters()"
+    if isinstance(params, Module):
+        raise ValueError(
+            f"params must be a list of Parameters, got a {type(params).__name__} module; {fix}"
+        )
+    if isinstance(params, Parameter):
+        raise ValueError("params must be a list of Parameters, got a single Parameter; pass [p]")
+    if callable(params):  # e.g. SGD(model.parameters, ...): the method, not its result
+        name = getattr(params, "__name__", type(params).__name__)
+        raise ValueError(
+            f"params must be a list of Parameters, got the function {name!r} itself; "
+            f"call it: {fix} (with the brackets)"
+        )
+    try:
+        params = list(params)
+    except TypeError:
+        raise ValueError(
+            f"params must be a list of Parameters, got {type(params).__name__}; {fix}"
+        ) from None
+    if not params:
+        raise ValueError("params is empty: the optimizer got no parameters to update")
+    seen = {}
+    for i, p in enumerate(params):
+        if not isinstance(p, Parameter):
+            raise ValueError(f"params[{i}] must be a Parameter, got {type(p).__name__}; {fix}")
+        if id(p) in seen:  # it would be updated twice per step
+            raise ValueError(
+                f"params[{i}] is the same Parameter as params[{seen[id(p)]}], so it would "
+                "be updated twice per step; list each Parameter once (a layer used twice "
+                "in a model shares its parameters: pass them once)"
+            )
+        seen[id(p)] = i
+    return params
+
+
 class Optimizer:
     """Base class: holds the parameters; subclasses implement ``step()``.
 
     Parameters
     ----------
     params : iterable of Parameter
-        Usually ``model.parameters()``.
+        Usually ``model.parameters()``; each Parameter at most once.
     lr : float
-        Learning rate, > 0.
+        Learning rate, > 0. Stored as the mutable attribute ``lr``, which the
+        next ``step()`` uses (this is how learning-rate schedules work).
     """
 
     def __init__(self, params, lr):
-        if isinstance(params, Module):
-            raise ValueError(
-                f"params must be a list of Parameters, got a {type(params).__name__} "
-                "module; pass model.parameters()"
-            )
-        self.params = list(params)
-        if not self.params:
-            raise ValueError("params is empty: the optimizer got no parameters to update")
-        for i, p in enumerate(self.params):
-            if not isinstance(p, Parameter):
-                raise ValueError(
-                    f"params[{i}] must be a Parameter, got {type(p).__name__}; "
-                    "pass model.parameters()"
-                )
+        self.params = _check_params(params)
+        # A plain attribute on purpose: learning-rate schedulers change it between steps.
         self.lr = _check_number(lr, "lr", low=0, low_open=True)
 
     def zero_grad(self) -> None:

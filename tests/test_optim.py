@@ -132,6 +132,15 @@ def test_reprs():
         (lambda ps: SGD([], lr=0.1), "params is empty"),
         (lambda ps: SGD([np.zeros(2)], lr=0.1), r"params\[0\] must be a Parameter, got ndarray"),
         (lambda ps: SGD(Linear(2, 2), lr=0.1), r"got a Linear module; pass model.parameters\(\)"),
+        (
+            lambda ps: SGD(Linear(2, 2).parameters, lr=0.1),
+            r"got the function 'parameters' itself; call it: pass model.parameters\(\)",
+        ),
+        (lambda ps: SGD(ps[0], lr=0.1), r"got a single Parameter; pass \[p\]"),
+        (lambda ps: SGD(None, lr=0.1), r"params must be a list of Parameters, got NoneType"),
+        (lambda ps: SGD(3, lr=0.1), r"params must be a list of Parameters, got int"),
+        (lambda ps: SGD([ps[0], ps[1], ps[0]], lr=0.1), r"params\[2\] is the same Parameter as"),
+        (lambda ps: Adam([*ps, *ps]), r"params\[2\] is the same Parameter as params\[0\]"),
     ],
 )
 def test_validation(make, message):
@@ -144,3 +153,21 @@ def test_base_optimizer_step_is_abstract():
     assert repr(optimizer) == "Optimizer(lr=0.1)"
     with pytest.raises(NotImplementedError):
         optimizer.step()
+
+
+def test_a_parameter_listed_twice_is_refused_not_stepped_twice():
+    p = Parameter(np.array([1.0]))
+    p.grad[:] = 1.0
+    with pytest.raises(ValueError, match="same Parameter"):
+        SGD([p, p], lr=0.5)
+    assert p.data.tolist() == [1.0]
+
+
+def test_lr_is_a_mutable_attribute_used_by_the_next_step():
+    p = Parameter(np.array([1.0]))
+    optimizer = SGD([p], lr=0.1)
+    p.grad[:] = 2.0
+    optimizer.step()  # 1 - 0.1 * 2
+    optimizer.lr = 0.25  # what a scheduler does
+    optimizer.step()  # 0.8 - 0.25 * 2
+    np.testing.assert_allclose(p.data, [0.3])

@@ -7,8 +7,13 @@ Where files are looked for, in order:
 2. ``root`` itself, when given (a folder holding the files directly);
 3. system copies, e.g. Debian's ``/usr/share/datasets/fashion-mnist/``.
 
-Missing files are downloaded into 1. Every file is checked against its SHA-256
-each time it is loaded, so a corrupt cache is caught rather than trained on.
+Missing files are downloaded into 1, each within a deadline (``timeout=``,
+else ``$CNN_LIB_TIMEOUT``, else 300 s) and a size cap from the file's known
+size; ``.part`` files left by a killed download are removed first. Every file
+is checked against its SHA-256 each time it is loaded, reading it as a stream,
+so a corrupt cache is caught rather than trained on.
+
+Taught in chapter 14, Colour images (where ``load_cifar10`` fills the cache).
 """
 
 from __future__ import annotations
@@ -17,9 +22,14 @@ import hashlib
 import os
 from pathlib import Path
 
-from cnn_lib.datasets.download import DownloadError, check_url
+from cnn_lib.datasets.download import (
+    DownloadError,
+    check_url,
+    remove_stale_parts,
+    resolve_timeout,
+)
 from cnn_lib.datasets.download import download as download_file
-from cnn_lib.datasets.idx import read_maybe_gzip
+from cnn_lib.datasets.idx import read_idx, read_maybe_gzip
 from cnn_lib.datasets.sources import GENERIC_URL_VARIABLE, SOURCES, Source
 
 DATA_VARIABLE = "CNN_LIB_DATA"
@@ -51,23 +61,50 @@ def data_home(root: str | os.PathLike | None = None) -> Path:
 
 def check_sha256(data: bytes, expected: str | None, source: str) -> None:
     """Raise ``ChecksumError`` unless ``sha256(data) == expected`` (``None`` skips the check)."""
-    if expected is None:
-        return
-    got = hashlib.sha256(data).hexdigest()
-    if got != expected.lower():
+    _check_digest(hashlib.sha256(data), expected, source)
+
+
+def _check_digest(digest, expected: str | None, source: str) -> None:
+    """Compare a finished ``hashlib.sha256`` object with the ``expected`` hex digest."""
+    if expected is not None and digest.hexdigest() != expected.lower():
         raise ChecksumError(
-            f"SHA-256 mismatch for {source}: expected {expected}, got {got}; "
+            f"SHA-256 mismatch for {source}: expected {expected}, got {digest.hexdigest()}; "
             "the file is corrupt, truncated or not the expected one"
         )
 
 
-def verified_bytes(path: Path, expected: str | None, decompressed: bool) -> bytes:
-    """Read ``path`` (gunzipped when ``decompressed``) and check its SHA-256."""
-    data = read_maybe_gzip(path) if decompressed else Path(path).read_bytes()
+def verify_file(path: Path, expected: str | None, source: str | None = None) -> None:
+    """Check the SHA-256 of ``path``'s bytes, reading it in chunks (constant memory)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        while chunk := file.read(1 << 20):
+            digest.update(chunk)
+    _check_digest(digest, expected, source or str(path))
+
+
+def verified_idx(path: Path, expected: str | None, max_bytes: int | None, source=None):
+    """Read the IDX file ``path`` as a stream, checking the SHA-256 of its decompressed bytes."""
+    digest = hashlib.sha256()
+    array = read_idx(path, max_bytes=max_bytes, digest=digest)
+    _check_digest(digest, expected, source or str(path))
+    return array
+
+
+def with_delete_hint(function, path: Path, *args):
+    """Run ``function(path, *args)``; a checksum error says how to re-download."""
     try:
-        check_sha256(data, expected, str(path))
+        return function(path, *args)
     except ChecksumError as err:
         raise ChecksumError(f"{err}. Delete {path} and load again to re-download it.") from None
+
+
+def verified_bytes(path: Path, expected: str | None, decompressed: bool) -> bytes:
+    """Read ``path`` (gunzipped when ``decompressed``) and check its SHA-256.
+
+    For small trusted files (``scripts/make_sample.py``); the loaders stream instead.
+    """
+    data = read_maybe_gzip(path) if decompressed else Path(path).read_bytes()
+    with_delete_hint(lambda p: check_sha256(data, expected, str(p)), path)
     return data
 
 
@@ -129,20 +166,28 @@ def fetch(
     download: bool = True,
     base_url: str | None = None,
     progress: bool = True,
+    timeout: float | None = None,
 ) -> dict[str, Path]:
     """Return ``{file name: path}`` for every file of ``SOURCES[key]``, downloading if needed.
+
+    ``timeout`` is the total seconds allowed per downloaded file (default
+    ``$CNN_LIB_TIMEOUT``, else 300); stale ``.part`` files are removed first.
 
     Raises
     ------
     DatasetNotFoundError
         If a file is missing and cannot be downloaded (``download=False``,
-        no network, every mirror failing or serving a bad file).
+        no network, every mirror failing, too slow, too large or serving a bad file).
     ValueError
-        If ``base_url`` (or a URL environment variable) is not an http(s) URL.
+        If ``base_url`` (or a URL environment variable) is not an http(s) URL,
+        or ``timeout`` is not a positive number.
     """
     source = SOURCES[key]
+    timeout = resolve_timeout(timeout)
     urls = mirror_urls(source, base_url)
     dirs = search_dirs(source, root)
+    if dirs[0].is_dir():  # parts untouched for a whole deadline belong to killed runs
+        remove_stale_parts(dirs[0], source.files, older_than=timeout)
     paths = {name: _find(source, name, dirs) for name in source.files}
     missing = [name for name, path in paths.items() if path is None]
     if missing and not download:
@@ -151,15 +196,24 @@ def fetch(
     if missing:
         dirs[0].mkdir(parents=True, exist_ok=True)
     for name in missing:
-        expected = source.files[name]
+        expected, label = source.files[name], f"the downloaded {name}"
 
-        def verify(tmp: Path, name=name, expected=expected) -> None:
-            data = read_maybe_gzip(tmp) if source.decompressed_checksums else tmp.read_bytes()
-            check_sha256(data, expected, f"the downloaded {name}")
+        def verify(tmp: Path, name=name, expected=expected, label=label) -> None:
+            if source.decompressed_checksums:  # streamed, stopped at the known size
+                verified_idx(tmp, expected, source.sizes.get(name), label)
+            else:
+                verify_file(tmp, expected, label)
 
         mirrors = [url.rstrip("/") + "/" + name for url in urls]
         try:
-            paths[name] = download_file(mirrors, dirs[0] / name, verify=verify, progress=progress)
+            paths[name] = download_file(
+                mirrors,
+                dirs[0] / name,
+                verify=verify,
+                timeout=timeout,
+                max_bytes=source.download_cap(name),
+                progress=progress,
+            )
         except DownloadError as err:
             reason = f"Downloading failed: {err}"
             message = _not_found_message(source, missing, dirs, reason, urls)

@@ -6,21 +6,26 @@
 
 (each colour plane row by row), so a file of ``n`` records is ``n * 3073``
 bytes and reshapes straight into ``(n, 3, 32, 32)`` NCHW. The members are read
-from the archive in memory; nothing is extracted to disk, and suspicious
-members (absolute paths, ``..``, links, devices) are refused.
+from the archive as a stream; nothing is extracted to disk. Suspicious members
+(absolute paths, ``..``, links, devices) are refused, and so is any member
+larger than a batch of 10,000 records, from its size in the tar header,
+before its data is read.
+
+Taught in chapter 14, Colour images.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import tarfile
 import zlib
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 
 from cnn_lib.datasets.arrays import as_float_images, as_labels
-from cnn_lib.datasets.cache import fetch, verified_bytes
+from cnn_lib.datasets.cache import fetch, verify_file, with_delete_hint
 from cnn_lib.datasets.sources import SOURCES
 
 ARCHIVE = "cifar-10-binary.tar.gz"
@@ -29,6 +34,10 @@ TRAIN_MEMBERS = tuple(f"{FOLDER}/data_batch_{i}.bin" for i in range(1, 6))
 TEST_MEMBERS = (f"{FOLDER}/test_batch.bin",)
 IMAGE_SHAPE = (3, 32, 32)
 RECORD_SIZE = 1 + 3 * 32 * 32
+#: Each batch file holds 10,000 records; no member of the archive is larger.
+MAX_MEMBER_SIZE = 10_000 * RECORD_SIZE
+#: The real archive has 8 entries; a tar with many more is not CIFAR-10.
+MAX_MEMBERS = 64
 
 
 def _check_member(member: tarfile.TarInfo, source: str) -> None:
@@ -46,6 +55,11 @@ def _check_member(member: tarfile.TarInfo, source: str) -> None:
     # (devices, FIFOs, ...) has no business in a data archive.
     if not (member.isfile() or member.isdir()):
         raise ValueError(f"{source}: refusing archive member {name!r}: not a regular file")
+    if member.size > MAX_MEMBER_SIZE:  # from the header: nothing has been read yet
+        raise ValueError(
+            f"{source}: refusing archive member {name!r}: {member.size} bytes, more than "
+            f"a CIFAR-10 batch ({MAX_MEMBER_SIZE} bytes)"
+        )
 
 
 def parse_records(data: bytes, source: str):
@@ -60,8 +74,17 @@ def parse_records(data: bytes, source: str):
     return records[:, 1:].reshape(-1, *IMAGE_SHAPE), labels
 
 
-def read_cifar10_archive(archive: bytes, source: str = ARCHIVE):
-    """Read the six batches of ``cifar-10-binary.tar.gz`` (given as bytes) in memory.
+def _open_tar(archive):
+    if isinstance(archive, io.BytesIO):
+        return tarfile.open(fileobj=archive, mode="r:gz")
+    return tarfile.open(os.fspath(archive), mode="r:gz")
+
+
+def read_cifar10_archive(archive, source: str = ARCHIVE):
+    """Read the six batches of ``cifar-10-binary.tar.gz`` (a path or its bytes), as a stream.
+
+    Members are checked from their headers as they come (safe names, plain
+    files, at most a batch in size); batches are read when met.
 
     Returns
     -------
@@ -71,29 +94,37 @@ def read_cifar10_archive(archive: bytes, source: str = ARCHIVE):
     Raises
     ------
     ValueError
-        If the archive is corrupt, lacks a batch, or holds a suspicious member.
+        If the archive is corrupt, lacks a batch, holds a suspicious or
+        oversized member, or has far more members than CIFAR-10.
     """
+    if isinstance(archive, (bytes, bytearray)):
+        archive = io.BytesIO(archive)
+    wanted, batches = set(TRAIN_MEMBERS + TEST_MEMBERS), {}
     try:
-        with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
-            members = tar.getmembers()
-            for member in members:
+        with _open_tar(archive) as tar:
+            for count, member in enumerate(tar, start=1):  # lazily: header by header
                 _check_member(member, source)
-            by_name = {m.name: m for m in members if m.isfile()}
-            missing = [n for n in TRAIN_MEMBERS + TEST_MEMBERS if n not in by_name]
-            if missing:
-                raise ValueError(f"{source}: archive lacks {', '.join(missing)}")
-
-            def split(names):
-                parts = [parse_records(tar.extractfile(by_name[n]).read(), n) for n in names]
-                images, labels = zip(*parts, strict=True)
-                return np.concatenate(images), np.concatenate(labels)
-
-            return split(TRAIN_MEMBERS), split(TEST_MEMBERS)
+                if count > MAX_MEMBERS:
+                    raise ValueError(f"{source}: more than {MAX_MEMBERS} members; not CIFAR-10")
+                if member.isfile() and member.name in wanted:
+                    data = tar.extractfile(member).read(member.size)
+                    batches[member.name] = parse_records(data, member.name)
     except (tarfile.TarError, EOFError, zlib.error, OSError) as err:
         raise ValueError(f"{source}: corrupt or truncated archive ({err})") from None
+    missing = [n for n in TRAIN_MEMBERS + TEST_MEMBERS if n not in batches]
+    if missing:
+        raise ValueError(f"{source}: archive lacks {', '.join(missing)}")
+
+    def split(names):
+        images, labels = zip(*(batches[n] for n in names), strict=True)
+        return np.concatenate(images), np.concatenate(labels)
+
+    return split(TRAIN_MEMBERS), split(TEST_MEMBERS)
 
 
-def load_cifar10(root=None, download: bool = True, base_url: str | None = None, progress=True):
+def load_cifar10(
+    root=None, download: bool = True, base_url: str | None = None, progress=True, timeout=None
+):
     """Load CIFAR-10 (Krizhevsky, 2009): 50,000 training and 10,000 test colour images.
 
     Parameters
@@ -108,6 +139,9 @@ def load_cifar10(root=None, download: bool = True, base_url: str | None = None, 
         else ``$CNN_LIB_DATA_URL/cifar10``, else the official site.
     progress : bool
         Show a progress bar while downloading.
+    timeout : float, optional
+        Total seconds allowed for the download (not per network read);
+        default ``$CNN_LIB_TIMEOUT``, else 300.
 
     Returns
     -------
@@ -132,8 +166,14 @@ def load_cifar10(root=None, download: bool = True, base_url: str | None = None, 
     >>> x_train.shape  # doctest: +SKIP
     (50000, 3, 32, 32)
     """
-    paths = fetch("cifar10", root=root, download=download, base_url=base_url, progress=progress)
-    path = paths[ARCHIVE]
-    archive = verified_bytes(path, SOURCES["cifar10"].files[ARCHIVE], decompressed=False)
-    (x_train, y_train), (x_test, y_test) = read_cifar10_archive(archive, source=str(path))
+    path = fetch(
+        "cifar10",
+        root=root,
+        download=download,
+        base_url=base_url,
+        progress=progress,
+        timeout=timeout,
+    )[ARCHIVE]
+    with_delete_hint(verify_file, path, SOURCES["cifar10"].files[ARCHIVE])
+    (x_train, y_train), (x_test, y_test) = read_cifar10_archive(Path(path), source=str(path))
     return (as_float_images(x_train), y_train), (as_float_images(x_test), y_test)

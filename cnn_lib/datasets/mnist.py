@@ -1,12 +1,14 @@
-"""MNIST and Fashion-MNIST: 70,000 grayscale 28x28 images in 10 classes, from IDX files."""
+"""MNIST and Fashion-MNIST: 70,000 grayscale 28x28 images in 10 classes, from IDX files.
+
+Taught in chapter 2, Images as arrays (``load_sample`` is a Fashion-MNIST subset).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
 from cnn_lib.datasets.arrays import as_float_images, as_labels
-from cnn_lib.datasets.cache import fetch, verified_bytes
-from cnn_lib.datasets.idx import parse_idx
+from cnn_lib.datasets.cache import fetch, verified_idx, with_delete_hint
 from cnn_lib.datasets.sources import SOURCES
 
 TRAIN_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz")
@@ -17,9 +19,10 @@ def _read_split(key: str, paths: dict, images_name: str, labels_name: str):
     """Read, verify and convert one (images, labels) pair of IDX files."""
     source = SOURCES[key]
 
-    def read(name):
-        data = verified_bytes(paths[name], source.files[name], source.decompressed_checksums)
-        return parse_idx(data, source=str(paths[name]))
+    def read(name):  # streamed; stops at the known size and checks the SHA-256
+        return with_delete_hint(
+            verified_idx, paths[name], source.files[name], source.sizes.get(name)
+        )
 
     images, labels = read(images_name), read(labels_name)
     if images.ndim != 3 or images.dtype != np.uint8:
@@ -36,12 +39,16 @@ def _read_split(key: str, paths: dict, images_name: str, labels_name: str):
     return as_float_images(images[:, None]), as_labels(labels, 10, str(paths[labels_name]))
 
 
-def _load(key: str, root, download: bool, base_url, progress: bool):
-    paths = fetch(key, root=root, download=download, base_url=base_url, progress=progress)
+def _load(key: str, root, download: bool, base_url, progress: bool, timeout):
+    paths = fetch(
+        key, root=root, download=download, base_url=base_url, progress=progress, timeout=timeout
+    )
     return _read_split(key, paths, *TRAIN_FILES), _read_split(key, paths, *TEST_FILES)
 
 
-def load_mnist(root=None, download: bool = True, base_url: str | None = None, progress=True):
+def load_mnist(
+    root=None, download: bool = True, base_url: str | None = None, progress=True, timeout=None
+):
     """Load the MNIST handwritten digits (60,000 training and 10,000 test images).
 
     Parameters
@@ -56,6 +63,9 @@ def load_mnist(root=None, download: bool = True, base_url: str | None = None, pr
         else ``$CNN_LIB_DATA_URL/mnist``, else the public mirrors.
     progress : bool
         Show a progress bar while downloading.
+    timeout : float, optional
+        Total seconds allowed to download each file (not per network read);
+        default ``$CNN_LIB_TIMEOUT``, else 300.
 
     Returns
     -------
@@ -70,10 +80,12 @@ def load_mnist(root=None, download: bool = True, base_url: str | None = None, pr
     Raises
     ------
     DatasetNotFoundError
-        (a ``FileNotFoundError``) if files are missing and cannot be downloaded;
-        the message says where it looked and how to provide them.
+        (a ``FileNotFoundError``) if files are missing and cannot be downloaded
+        (no network, too slow, too large, corrupt); the message says where it
+        looked and how to provide them.
     ValueError
-        If a file is corrupt or its SHA-256 is wrong.
+        If a file is corrupt, larger than its header says or than the known
+        size, or its SHA-256 is wrong.
 
     Examples
     --------
@@ -81,11 +93,11 @@ def load_mnist(root=None, download: bool = True, base_url: str | None = None, pr
     >>> x_train.shape, y_train.dtype  # doctest: +SKIP
     ((60000, 1, 28, 28), dtype('int64'))
     """
-    return _load("mnist", root, download, base_url, progress)
+    return _load("mnist", root, download, base_url, progress, timeout)
 
 
 def load_fashion_mnist(
-    root=None, download: bool = True, base_url: str | None = None, progress=True
+    root=None, download: bool = True, base_url: str | None = None, progress=True, timeout=None
 ):
     """Load Fashion-MNIST (Zalando): clothing photos, same format and sizes as MNIST.
 
@@ -101,4 +113,4 @@ def load_fashion_mnist(
     >>> x_test.shape  # doctest: +SKIP
     (10000, 1, 28, 28)
     """
-    return _load("fashion_mnist", root, download, base_url, progress)
+    return _load("fashion_mnist", root, download, base_url, progress, timeout)

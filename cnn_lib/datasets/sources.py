@@ -23,6 +23,16 @@ bytes are verified.
   here; its SHA-256 is the value published by several independent projects.
 
 A checksum of ``None`` switches verification off for that file.
+
+About the sizes
+---------------
+``sizes`` gives each file's known content size: the decompressed IDX data for
+MNIST-style files (``60000 * 28 * 28 + 16`` bytes for training images), the
+archive itself for CIFAR-10. Downloads are capped from it (a gzip file is
+never much larger than its content) and ``read_idx`` refuses a header that
+announces more, so a wrong or hostile file cannot fill the disk or memory.
+
+Taught in chapter 14, Colour images (loading CIFAR-10 and caching downloads).
 """
 
 from __future__ import annotations
@@ -52,6 +62,9 @@ class Source:
         Environment variable that overrides the mirrors for this data set.
     install_hint : str
         Extra advice for the "not found" message.
+    sizes : dict
+        File name -> known content size in bytes (decompressed when
+        ``decompressed_checksums``); files not listed are not capped.
     """
 
     title: str
@@ -62,7 +75,24 @@ class Source:
     system_dirs: tuple[str, ...] = ()
     url_variable: str = ""
     install_hint: str = ""
+    sizes: dict[str, int] = field(default_factory=dict)
 
+    def download_cap(self, name: str) -> int | None:
+        """The most bytes a download of ``name`` may bring (``None``: no known size)."""
+        size = self.sizes.get(name)
+        if size is None or not self.decompressed_checksums:
+            return size
+        # A gzip file of incompressible data is at most ~0.1% plus a header larger.
+        return size + size // 500 + 4096
+
+
+#: Decompressed sizes of the MNIST / Fashion-MNIST IDX files (16- or 8-byte header + data).
+IDX_SIZES = {
+    "train-images-idx3-ubyte.gz": 16 + 60_000 * 28 * 28,
+    "train-labels-idx1-ubyte.gz": 8 + 60_000,
+    "t10k-images-idx3-ubyte.gz": 16 + 10_000 * 28 * 28,
+    "t10k-labels-idx1-ubyte.gz": 8 + 10_000,
+}
 
 #: Base URL of a mirror laid out like the cache (``<url>/<folder>/<file>``).
 GENERIC_URL_VARIABLE = "CNN_LIB_DATA_URL"
@@ -92,6 +122,7 @@ SOURCES: dict[str, Source] = {
             ),
         },
         url_variable="CNN_LIB_MNIST_URL",
+        sizes=IDX_SIZES,
     ),
     "fashion_mnist": Source(
         title="Fashion-MNIST",
@@ -118,6 +149,7 @@ SOURCES: dict[str, Source] = {
         system_dirs=("/usr/share/datasets/fashion-mnist",),
         url_variable="CNN_LIB_FASHION_MNIST_URL",
         install_hint="on Debian/Ubuntu: sudo apt-get install dataset-fashion-mnist",
+        sizes=IDX_SIZES,
     ),
     "cifar10": Source(
         title="CIFAR-10",
@@ -131,5 +163,6 @@ SOURCES: dict[str, Source] = {
         },
         decompressed_checksums=False,
         url_variable="CNN_LIB_CIFAR10_URL",
+        sizes={"cifar-10-binary.tar.gz": 170_052_171},
     ),
 }
