@@ -88,7 +88,7 @@ __all__ = [
 def __getattr__(name):
     # viz and widgets pull in matplotlib and ipywidgets: import them on first use
     # so `import cnn_lib` stays fast for scripts that only train.
-    if name in ("viz", "widgets", "benchmark"):
+    if name in ("viz", "widgets", "benchmark", "exercises"):
         import importlib
 
         return importlib.import_module(f"cnn_lib.{name}")
