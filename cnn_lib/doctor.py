@@ -208,13 +208,17 @@ def as_text(rows: list[Check]) -> str:
 
 def as_html(rows: list[Check]) -> str:
     """A small table; the verdict is a word, so colour is never the only cue."""
-    head = "<tr><th>verdict</th><th>item</th><th>found</th><th>fix</th></tr>"
+    head = "".join(f'<th scope="col">{name}</th>' for name in ("verdict", "item", "found", "fix"))
     body = "".join(
         f"<tr><td><strong>{row.verdict}</strong></td><td>{html.escape(row.item)}</td>"
         f"<td>{html.escape(row.found)}</td><td>{html.escape(row.fix) or '-'}</td></tr>"
         for row in rows
     )
-    return f'<table class="cnn-lib-doctor">{head}{body}</table>'
+    caption = "<caption>cnn_lib setup check (python -m cnn_lib.doctor)</caption>"
+    return (
+        f'<table class="cnn-lib-doctor">{caption}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table>"
+    )
 
 
 def show(root=None) -> list[Check]:
