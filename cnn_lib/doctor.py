@@ -105,7 +105,7 @@ def check_environment(prefix=None, project: Path = PROJECT) -> Check:
     prefix = Path(prefix or sys.prefix).resolve()
     venv = (project / ".venv").resolve()
     if not (project / "pyproject.toml").is_file():
-        return Check("environment", "info", f"cnn_lib installed at {PROJECT} (not a checkout)")
+        return Check("environment", "info", f"cnn_lib installed at {project} (not a checkout)")
     if prefix == venv:
         return Check("environment", "ok", f"the project's venv ({venv})")
     python = venv / ("Scripts" if os.name == "nt" else "bin") / "python"
@@ -153,7 +153,9 @@ def find_offline(key: str, root=None) -> Path | None:
     """The folder that holds every file of data set ``key``, or ``None``."""
     source = SOURCES[key]
     for folder in search_dirs(source, root):
-        names = [(name, name.removesuffix(".gz")) for name in source.files]
+        # a gunzipped copy counts where the loader accepts it (as cache._find does)
+        strip = source.decompressed_checksums
+        names = [(name, name.removesuffix(".gz") if strip else name) for name in source.files]
         if all((folder / a).is_file() or (folder / b).is_file() for a, b in names):
             return folder
     return None

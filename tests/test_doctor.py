@@ -106,7 +106,7 @@ def test_environment_elsewhere_says_how_to_get_in(tmp_path):
 
 def test_environment_without_a_checkout_is_information(tmp_path):
     row = doctor.check_environment(prefix=tmp_path, project=tmp_path)
-    assert row.verdict == "info"
+    assert row.verdict == "info" and str(tmp_path) in row.found
 
 
 def install_widget_extension(prefix: Path) -> None:
@@ -174,6 +174,16 @@ def test_dataset_in_the_cache_is_offline(tmp_path, toy_source):
     rows = doctor.check_datasets(root=tmp_path)
     assert [(r.item, r.verdict) for r in rows] == [("sample data", "ok"), ("Toy", "ok")]
     assert str(folder) in rows[1].found
+
+
+def test_a_gunzipped_archive_counts_only_where_the_loader_accepts_it(tmp_path, monkeypatch):
+    (tmp_path / "toy").mkdir()
+    (tmp_path / "toy" / "a.tar").write_bytes(b"")
+    for decompressed, verdict in ((True, "ok"), (False, "info")):
+        source = Source(title="Toy", folder="toy", mirrors=("http://127.0.0.1:9",),
+                        files={"a.tar.gz": None}, decompressed_checksums=decompressed)  # fmt: skip
+        monkeypatch.setattr(doctor, "SOURCES", {"toy": source})
+        assert doctor.check_datasets(root=tmp_path)[1].verdict == verdict
 
 
 def test_dataset_with_a_missing_file_is_not_offline(tmp_path, toy_source, monkeypatch):
