@@ -80,7 +80,7 @@ def check_python(version=None) -> Check:
     need = ".".join(map(str, MIN_PYTHON))
     if version[:2] >= MIN_PYTHON:
         return Check("Python", "ok", f"{found} (needs >= {need})")
-    fix = f"install Python >= {need} and rebuild the venv: make book PYTHON=python3.12"
+    fix = f"install Python >= {need}, delete .venv, then: make book PYTHON=python3.12"
     return Check("Python", "fail", f"{found}, but the pinned libraries need >= {need}", fix)
 
 
