@@ -208,18 +208,21 @@ def as_text(rows: list[Check]) -> str:
     return "\n".join(lines)
 
 
+def _html_row(cells, tag: str = "td") -> str:
+    # Jupyter right-aligns table cells (made for numbers); this table is text.
+    return "<tr>" + "".join(f'<{tag} style="text-align:left">{c}</{tag}>' for c in cells) + "</tr>"
+
+
 def as_html(rows: list[Check]) -> str:
     """A small table; the verdict is a word, so colour is never the only cue."""
-    head = "".join(f'<th scope="col">{name}</th>' for name in ("verdict", "item", "found", "fix"))
-    body = "".join(
-        f"<tr><td><strong>{row.verdict}</strong></td><td>{html.escape(row.item)}</td>"
-        f"<td>{html.escape(row.found)}</td><td>{html.escape(row.fix) or '-'}</td></tr>"
-        for row in rows
-    )
+    head = _html_row(("verdict", "item", "found", "fix"), "th")
+    body = ""
+    for row in rows:
+        cells = map(html.escape, (row.item, row.found, row.fix or "-"))
+        body += _html_row((f"<strong>{row.verdict}</strong>", *cells))
     caption = "<caption>cnn_lib setup check (python -m cnn_lib.doctor)</caption>"
     return (
-        f'<table class="cnn-lib-doctor">{caption}<thead><tr>{head}</tr></thead>'
-        f"<tbody>{body}</tbody></table>"
+        f'<table class="cnn-lib-doctor">{caption}<thead>{head}</thead><tbody>{body}</tbody></table>'
     )
 
 
