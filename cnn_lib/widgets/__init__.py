@@ -40,8 +40,7 @@ EXPLORERS = (
     "softmax_explorer",
     "backprop_explorer",
     "dropout_explorer",
-    "TrainingMonitor",
-    "training_explorer",
+    "TrainingMonitor",  # after training it shows a training_explorer of the run
     "kernel_evolution_explorer",
     "training_run_explorer",
 )
