@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import cnn_lib.widgets as widgets
+from cnn_lib import _colour
 from cnn_lib.widgets import markup
 from cnn_lib.widgets.static import frames
 
@@ -35,8 +36,8 @@ def wcag_ratio(a: str, b: str) -> float:
 
 
 def test_contrast_ratio_matches_wcag_examples():
-    assert markup.contrast_ratio((0, 0, 0), (255, 255, 255)) == pytest.approx(21.0)
-    assert markup.contrast_ratio((119, 119, 119), (255, 255, 255)) == pytest.approx(4.48, abs=0.01)
+    assert _colour.contrast_ratio((0, 0, 0), (255, 255, 255)) == pytest.approx(21.0)
+    assert _colour.contrast_ratio((119, 119, 119), (255, 255, 255)) == pytest.approx(4.48, abs=0.01)
     assert wcag_ratio("#777", "#fff") == pytest.approx(4.48, abs=0.01)
 
 
@@ -44,7 +45,7 @@ def test_the_chosen_text_colour_passes_aa_on_every_colour_of_the_maps():
     for cmap in (markup.DIVERGING, "Blues", "gray", "viridis"):
         for rgb in markup.to_rgb(np.linspace(0, 1, 257), cmap, 0, 1):
             hex_rgb = "#{:02x}{:02x}{:02x}".format(*rgb)
-            assert wcag_ratio(hex_rgb, markup.text_colour(rgb)) >= 4.5, (cmap, hex_rgb)
+            assert wcag_ratio(hex_rgb, _colour.text_colour(rgb)) >= 4.5, (cmap, hex_rgb)
 
 
 CELL = re.compile(r'<td style="background:(#[0-9a-f]{6});color:(#[0-9a-f]{3,6})')

@@ -80,7 +80,15 @@ def test_kernel_explorer_own_weights_switch_to_the_custom_kernel():
     ex = kernel_explorer(np.arange(36.0).reshape(6, 6))
     ex.set(kernel="Sobel y")  # the preset sets the nine weight sliders ...
     assert [ex.values[f"w{r}{c}"] for r in range(3) for c in range(3)] == [
-        -1, -2, -1, 0, 0, 0, 1, 2, 1
+        -1,
+        -2,
+        -1,
+        0,
+        0,
+        0,
+        1,
+        2,
+        1,
     ]
     ex.set(w00=1.0, w11=0.5, w22=-1.0)  # ... and moving one makes the kernel your own
     assert ex.values["kernel"] is None and ex.widgets["kernel"].label == CUSTOM

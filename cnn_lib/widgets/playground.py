@@ -122,9 +122,11 @@ class ConvPlayground(Panel):
             for p in ("valid", "same", "full")
         )
         scrubber = (
-            '<button type="button" data-move="-1" aria-label="previous step">&#9664; prev</button>'
+            '<button type="button" data-move="-1"><span aria-hidden="true">&#9664; </span>'
+            "previous step</button>"
             + _slider("step", "step (output cell)", 0, 8, 0)
-            + '<button type="button" data-move="1" aria-label="next step">next &#9654;</button>'
+            + '<button type="button" data-move="1">next step<span aria-hidden="true"> '
+            "&#9654;</span></button>"
         )
         uid = f"cnn-play-{next(_numbers)}"
         return (
