@@ -112,13 +112,7 @@ def dropout_explorer(activations=None):
     ]
 
     def visible(mode, **_):  # eval() ignores p_drop and the seed
-        return {"p_drop": mode == "train", "seed": mode == "train"}
+        return dict.fromkeys(("p_drop", "seed"), mode == "train")
 
-    return Explorer(
-        "Dropout explorer",
-        controls,
-        views,
-        layout=[["input", "mask", "output"], ["note"]],
-        visible=visible,
-        compute=compute,
-    )
+    layout = [["input", "mask", "output"], ["note"]]
+    return Explorer("Dropout explorer", controls, views, layout, visible=visible, compute=compute)
