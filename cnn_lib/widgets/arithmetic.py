@@ -137,7 +137,7 @@ def conv_arithmetic_explorer():
     Examples
     --------
     >>> ex = conv_arithmetic_explorer()
-    >>> "output size" in ex.render_view("formula", n=5, kernel_size=3, padding=1, stride=2)
+    >>> "<b>3</b>" in ex.render_view("formula", n=5, kernel_size=3, padding=1, stride=2)
     True
     """
     controls = [
