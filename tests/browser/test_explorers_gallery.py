@@ -142,6 +142,23 @@ def test_arrow_keys_move_every_slider_and_change_the_view(gallery):
     assert moved >= 30
 
 
+def test_keys_pressed_in_a_panel_stay_in_the_panel(gallery):
+    """JupyterLab reads notebook shortcuts from keydown events that reach the
+    document; the panels keep theirs (and carry ``data-lm-suppress-shortcuts``)."""
+    gallery.evaluate(
+        "() => { window.seenKeys = []; document.addEventListener('keydown',"
+        " e => window.seenKeys.push(e.key)); }"
+    )
+    for selector in (".cnn-panel input[type=range]", ".cnn-draw canvas", ".cnn-playground input"):
+        gallery.locator(selector).first.focus()
+        gallery.keyboard.press("ArrowLeft")
+    assert gallery.evaluate("window.seenKeys") == []
+    flags = gallery.eval_on_selector_all(
+        ".cnn-panel", "els => els.map(e => e.dataset.lmSuppressShortcuts)"
+    )
+    assert set(flags) == {"true"}
+
+
 def test_heat_map_numbers_pass_aa_contrast_as_sliders_move(gallery):
     worst = []
     for i in range(panels(gallery).count()):

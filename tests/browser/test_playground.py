@@ -272,3 +272,15 @@ def test_kernel_presets_and_mode_change_the_map(page):
     assert weights == np.ravel(KERNELS["blur"]).tolist()
     page.select_option(f"#{page.draw} select[data-mode]", "same")
     assert "(same, 28 x 28)" in feature_state(page)[1]
+
+
+def test_drawing_with_the_keyboard_alone(page):
+    page.click(f"#{page.draw} button[data-clear]")
+    assert "values 0.00 to 0.00" in feature_state(page)[1]
+    canvas = page.locator(f"#{page.draw} canvas[data-draw]")
+    canvas.focus()
+    assert "arrow keys move the brush" in canvas.get_attribute("aria-label")
+    for key in ("ArrowDown", "ArrowDown", "Space", "ArrowRight", "Space"):
+        page.keyboard.press(key)
+    drawn = feature_state(page)
+    assert "values 0.00 to 0.00" not in drawn[1] and drawn[2] == "input: your drawing"
