@@ -14,7 +14,7 @@ from IPython import get_ipython
 from IPython.display import display
 from ipywidgets.widgets.widget_string import HTMLStyle
 
-from cnn_lib._validation import check_positive_int
+from cnn_lib._validation import check_choice, check_positive_int
 from cnn_lib.widgets import markup, static, svg
 from cnn_lib.widgets.controls import slider
 from cnn_lib.widgets.explorer import Explorer, View
@@ -111,6 +111,10 @@ class TrainingMonitor(Panel):
     ----------
     every : int, default 10
         Batches between two updates of the status line.
+    leave : {"curves", "summary"}, default "curves"
+        What the saved notebook and the book keep once training ends: the
+        curves with an epoch slider, or only the last epoch's metrics (when a
+        later cell replays the run anyway, e.g. ``training_run_explorer``).
 
     Attributes
     ----------
@@ -127,8 +131,9 @@ class TrainingMonitor(Panel):
 
     title = "Training monitor"
 
-    def __init__(self, every=10):
+    def __init__(self, every=10, leave="curves"):
         self.every = check_positive_int(every, "every")
+        self.leave = check_choice(leave, ("curves", "summary"), "leave")
         self.history = {}
         self.last_update_seconds = 0.0
         self._epoch, self._seen, self._sum = 0, 0, {}
@@ -179,6 +184,8 @@ class TrainingMonitor(Panel):
         """Static fallback: a :func:`training_explorer` of the epochs recorded so far."""
         if not self.history.get("loss"):
             return markup.note("Training monitor: no epoch finished yet.")
+        if self.leave == "summary":
+            return summary(self.history, len(self.history["loss"]))
         return training_explorer(self.history).to_html()
 
     def __repr__(self) -> str:
