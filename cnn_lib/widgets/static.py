@@ -174,7 +174,8 @@ def panel(explorer, data=None) -> str:
         inputs.append(
             f'<div class="cnn-control"><label for="{field}">{label}</label>'
             f'<input type="range" id="{field}" min="0" max="{len(c.static) - 1}" step="1" '
-            f'value="{spec["value"]}" aria-valuetext="{now}" data-control="{c.name}">'
+            f'value="{spec["value"]}" aria-label="{label}" aria-valuetext="{now}" '
+            f'data-control="{c.name}">'
             f'<output for="{field}">{now}</output></div>'
         )
     order = {name: i for i, name in enumerate(explorer.views)}
