@@ -3,8 +3,17 @@
 Every function returns a ``matplotlib.figure.Figure`` that is *not* managed by
 ``pyplot``: in Jupyter it appears when it is the last expression of a cell
 (never twice), and in a script you call ``fig.savefig(path)``. Conventions:
-images in ``gray``; kernels and other signed values in a diverging colour map
-centred at zero (``RdBu_r``: blue < 0 < red, white = 0, symmetric limits).
+
+- images in ``gray`` with **0 drawn black** and 1 (or the largest value) white;
+- kernels and other signed values in a diverging colour map centred at zero
+  (``RdBu_r``: blue < 0 < red, white = 0, symmetric limits), a ColorBrewer map
+  that stays readable for colour-blind readers; numbers are printed on small
+  kernels, in black or white, whichever contrasts more with the cell (WCAG);
+- lines differ by marker and dash as well as by colour.
+
+Every figure carries a one-sentence description in ``fig.alt_text``, for a
+caption or a notebook cell's ``alt`` metadata.
+Used from chapter 2 (images) to chapter 13 (training curves, confusion matrix).
 """
 
 from __future__ import annotations
@@ -14,9 +23,16 @@ import math
 import numpy as np
 from matplotlib.figure import Figure
 
+from cnn_lib._colour import text_colour
 from cnn_lib._validation import as_float_array
 
 DIVERGING = "RdBu_r"
+
+
+def _grey_limits(x) -> tuple[float, float]:
+    """``vmin, vmax`` that draw 0 black: [0, max(1, top)] for non-negative data."""
+    lo, hi = float(np.min(x)), float(np.max(x))
+    return (min(lo, 0.0), max(hi, 1.0)) if lo >= 0 and hi <= 1 else (min(lo, 0.0), hi)
 
 
 def _grid(count: int, ncols: int, size: float = 1.3, title=None):
@@ -65,19 +81,22 @@ def show_images(images, labels=None, class_names=None, ncols=8, title=None):
     Examples
     --------
     >>> fig = show_images(np.zeros((3, 28, 28)), labels=[0, 1, 2])
-    >>> len(fig.axes)
-    3
+    >>> len(fig.axes), fig.alt_text
+    (3, '3 images in grey (black = 0, white = 1), titled by class.')
     """
     x = _maps(images, "images")
     fig, axes = _grid(len(x), ncols, title=title)
+    lo, hi = _grey_limits(x)
     for i, ax in enumerate(axes):
         if x[i].ndim == 3:  # (3, H, W) colour
             ax.imshow(np.clip(np.transpose(x[i], (1, 2, 0)), 0, 1))
         else:
-            ax.imshow(x[i], cmap="gray")
+            ax.imshow(x[i], cmap="gray", vmin=lo, vmax=hi)
         if labels is not None:
             name = class_names[labels[i]] if class_names is not None else labels[i]
             ax.set_title(str(name), fontsize=9)
+    colour = "in colour" if x.ndim == 4 else f"in grey (black = {lo:g}, white = {hi:g})"
+    fig.alt_text = f"{len(x)} images {colour}" + (", titled by class" if labels else "") + "."
     return fig
 
 
@@ -113,11 +132,16 @@ def show_kernels(weights, values=True, ncols=8, title=None):
     m = max(float(np.abs(w).max()), 1e-12)
     fig, axes = _grid(len(w), ncols, size=1.6, title=title)
     for k, ax in zip(w, axes, strict=True):
-        ax.imshow(k, cmap=DIVERGING, vmin=-m, vmax=m)
+        image = ax.imshow(k, cmap=DIVERGING, vmin=-m, vmax=m)
         if values and max(k.shape) <= 7:
             for (r, c), v in np.ndenumerate(k):
-                colour = "white" if abs(v) > 0.6 * m else "black"
+                rgb = np.asarray(image.to_rgba(v, bytes=True))[:3]
+                colour = text_colour(rgb)
                 ax.text(c, r, f"{v:.2g}", ha="center", va="center", fontsize=8, color=colour)
+    fig.alt_text = (
+        f"{len(w)} kernels of {w.shape[1]}\u00d7{w.shape[2]} weights, blue below zero, white "
+        f"at zero, red above (limits \u00b1{m:.2g})" + (", values printed." if values else ".")
+    )
     return fig
 
 
@@ -140,8 +164,12 @@ def show_feature_maps(maps, ncols=8, title=None):
         raise ValueError(f"maps must be (C, H, W) or (1, C, H, W), got shape {x.shape}")
     fig, axes = _grid(len(x), ncols, title=title)
     for c, ax in enumerate(axes):
-        ax.imshow(x[c], cmap="gray")
+        ax.imshow(x[c], cmap="gray", vmin=min(float(x[c].min()), 0.0))
         ax.set_title(f"channel {c}", fontsize=8)
+    fig.alt_text = (
+        f"{len(x)} feature maps of {x.shape[1]}\u00d7{x.shape[2]}, one per channel, each in "
+        "grey from black (0, or its minimum if negative) to white (its maximum)."
+    )
     return fig
 
 
@@ -172,6 +200,11 @@ def plot_history(history, title=None):
         ax.legend()
     if title:
         fig.suptitle(title)
+    epochs = len(h.get("loss", []))
+    fig.alt_text = (
+        f"Two line charts over {epochs} epochs: loss and accuracy, training with circles "
+        "and a solid line, validation with squares and a dashed line."
+    )
     return fig
 
 
@@ -220,14 +253,18 @@ def plot_confusion_matrix(y_true, y_pred, class_names=None, normalize=False, tit
     fig.set_layout_engine("constrained")
     ax = fig.subplots()
     image = ax.imshow(shown, cmap="Blues", vmin=0)
-    top = shown.max() if shown.size else 1
     for (i, j), v in np.ndenumerate(shown):
         if counts[i, j]:
             text = f"{v:.2f}" if normalize else str(v)
-            colour = "white" if v > top / 2 else "black"
+            colour = text_colour(np.asarray(image.to_rgba(v, bytes=True))[:3])
             ax.text(j, i, text, ha="center", va="center", fontsize=8, color=colour)
     ax.set_xticks(range(len(names)), names, rotation=45, ha="right")
     ax.set_yticks(range(len(names)), names)
     ax.set(xlabel="predicted class", ylabel="true class", title=title or "")
     fig.colorbar(image, ax=ax, shrink=0.8, label="fraction" if normalize else "count")
+    right = int(np.trace(counts))
+    fig.alt_text = (
+        f"Confusion matrix of {len(counts)} classes, true class by row, predicted by column, "
+        f"darker blue for more; {right} of {int(counts.sum())} samples on the diagonal."
+    )
     return fig

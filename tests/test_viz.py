@@ -5,6 +5,7 @@ They build ``Figure`` objects without pyplot, so no backend or display is involv
 
 from __future__ import annotations
 
+import matplotlib.colors
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
@@ -111,3 +112,38 @@ def test_plot_confusion_matrix_prints_counts_or_row_fractions():
     rows = np.asarray(fig.axes[0].images[0].get_array())
     np.testing.assert_allclose(rows.sum(axis=1), [1, 1, 1])
     np.testing.assert_allclose(rows[0], [2 / 3, 1 / 3, 0])
+
+
+def test_images_draw_zero_black_and_one_white():
+    fig = viz.show_images(np.array([[[0.0, 0.5], [0.5, 0.5]]]))  # no pixel reaches 1
+    assert fig.axes[0].images[0].get_clim() == (0.0, 1.0)
+    assert fig.axes[0].images[0].get_cmap().name == "gray"
+    assert "black = 0" in fig.alt_text
+
+
+def test_printed_kernel_values_pass_wcag_contrast():
+    fig = viz.show_kernels(np.array([[-1.0, -0.5, 0.0], [0.25, 0.6, 1.0], [0.9, -0.9, 0.1]]))
+    ax = fig.axes[0]
+    image = ax.images[0]
+    for t in ax.texts:
+        c, r = (int(round(v)) for v in t.get_position())
+        cell = np.asarray(image.to_rgba(image.get_array()[r, c], bytes=True))[:3] / 255
+        text = np.asarray(matplotlib.colors.to_rgb(t.get_color()))
+
+        def lum(rgb):  # WCAG 2.1 relative luminance, written out here
+            lin = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+            return lin @ [0.2126, 0.7152, 0.0722]
+
+        hi, lo = sorted((lum(cell), lum(text)), reverse=True)
+        assert (hi + 0.05) / (lo + 0.05) >= 4.5, t.get_text()
+
+
+def test_every_figure_has_alt_text():
+    figures = [
+        viz.show_images(np.zeros((2, 4, 4))),
+        viz.show_kernels(np.eye(3)),
+        viz.show_feature_maps(np.ones((2, 3, 3))),
+        viz.plot_history({"loss": [1.0, 0.5], "accuracy": [0.5, 0.8]}),
+        viz.plot_confusion_matrix([0, 1, 1], [0, 1, 0]),
+    ]
+    assert all(len(fig.alt_text) > 20 for fig in figures)

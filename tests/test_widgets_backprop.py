@@ -52,13 +52,13 @@ def test_live_kernel_and_seed_changes_redraw_with_correct_gradients(kernel):
 def test_selected_cell_moves_the_note_and_target_limits_the_sliders():
     ex = backprop_explorer()
     ex.set(row=3, col=4)
-    assert "dL/dX[3, 4]" in view_html(ex, "note")
+    assert "dL/dx[3, 4]" in view_html(ex, "note")
     value = ex.results["dX"][3, 4]
     assert f"<b>{value:g}</b>" in view_html(ex, "note")
-    ex.set(target="dL/dK")
+    ex.set(target="dL/dw")
     assert ex.widgets["row"].max == 2 and ex.widgets["row"].value == 2
-    assert "dL/dK[2, 2]" in view_html(ex, "note")
-    ex.set(target="dL/dX")
+    assert "dL/dw[2, 2]" in view_html(ex, "note")
+    ex.set(target="dL/dx")
     assert ex.widgets["row"].max == 4
 
 
@@ -95,7 +95,7 @@ def test_outlined_cells_are_exactly_those_that_change_the_selected_gradient(targ
 def test_max_pooling_routes_to_the_argmax():
     ex = backprop_explorer()
     ex.set(topic="max pooling", seed=2)
-    assert view_html(ex, "pool") and not view_html(ex, "x")
+    assert view_html(ex, "topic") and not view_html(ex, "x")
     from cnn_lib.widgets.backprop import example
 
     data = example(2)
@@ -136,7 +136,7 @@ def test_softmax_cross_entropy_gradient(seed):
     z, y = data["logits"][None].copy(), np.array([data["target"]])
     numeric = numerical_gradient(lambda: cross_entropy(z, y), z)[0]
     np.testing.assert_allclose(ex.results["softmax_grad"], numeric, atol=1e-6)
-    assert "p - y" in view_html(ex, "softmax").replace("\u2212", "-")
+    assert "\u0177 - y" in view_html(ex, "topic").replace("\u2212", "-")
 
 
 def test_static_panel_is_light_and_offline():

@@ -78,10 +78,21 @@ def test_kernel_explorer_cross_correlates_it_does_not_flip_the_kernel():
 
 def test_kernel_explorer_own_weights_switch_to_the_custom_kernel():
     ex = kernel_explorer(np.arange(36.0).reshape(6, 6))
-    ex.set(kernel="Sobel y")
-    ex.set(w00=1.0, w11=0.0, w22=-1.0)
+    ex.set(kernel="Sobel y")  # the preset sets the nine weight sliders ...
+    assert [ex.values[f"w{r}{c}"] for r in range(3) for c in range(3)] == [
+        -1,
+        -2,
+        -1,
+        0,
+        0,
+        0,
+        1,
+        2,
+        1,
+    ]
+    ex.set(w00=1.0, w11=0.5, w22=-1.0)  # ... and moving one makes the kernel your own
     assert ex.values["kernel"] is None and ex.widgets["kernel"].label == CUSTOM
-    own = np.array([[1.0, 0, 0], [0, 0, 0], [0, 0, -1.0]])
+    own = np.array([[1.0, -2, -1], [0, 0.5, 0], [1, 2, -1.0]])
     np.testing.assert_allclose(ex.results["kernel"], own)
     expected = signal.correlate2d(np.arange(36.0).reshape(6, 6), own, mode="valid")
     np.testing.assert_allclose(ex.results["output"], expected)
@@ -232,7 +243,7 @@ def test_softmax_static_panel():
 def test_dropout_explorer_scales_the_kept_units(p):
     ex = dropout_explorer()
     ex.widget()
-    ex.set(p=p, mode="train", seed=3)
+    ex.set(p_drop=p, mode="train", seed=3)
     x, mask, out = (ex.results[k] for k in ("input", "mask", "output"))
     np.testing.assert_allclose(out, np.where(mask, x / (1 - p), 0.0))
     assert f"{int(mask.sum())} of 36 kept" in ex._view_widgets["mask"][0].value
@@ -241,12 +252,12 @@ def test_dropout_explorer_scales_the_kept_units(p):
 def test_dropout_explorer_masks_depend_on_seed_and_p_and_vanish_in_eval():
     ex = dropout_explorer(np.ones((20, 20)))
     ex.widget()
-    ex.set(p=0.5, seed=1)
+    ex.set(p_drop=0.5, seed=1)
     first = ex.results["mask"].copy()
     ex.set(seed=2)
     assert not np.array_equal(first, ex.results["mask"])
     assert 0.35 < ex.results["mask"].mean() < 0.65  # about half of 400 units kept
-    ex.set(p=0.9)
+    ex.set(p_drop=0.9)
     assert ex.results["mask"].mean() < 0.2
     ex.set(mode="eval")
     np.testing.assert_array_equal(ex.results["output"], np.ones((20, 20)))
@@ -292,7 +303,7 @@ LIVE_MOVES = {
     "conv_arithmetic_explorer": (conv_arithmetic_explorer, {"position": 4}),
     "pooling_explorer": (pooling_explorer, {"kernel_size": 3}),
     "softmax_explorer": (softmax_explorer, {"z1": 1.3}),
-    "dropout_explorer": (dropout_explorer, {"p": 0.3}),
+    "dropout_explorer": (dropout_explorer, {"p_drop": 0.3}),
     "activation_explorer": (activation_explorer, {"x": -1.2}),
 }
 

@@ -25,7 +25,9 @@ x, y = np.array([[1.0, 0.0], [0.0, 1.0]] * 8), np.array([0, 1] * 8)
 monitor = w.TrainingMonitor()
 history = fit(model, x, y, loss=CrossEntropyLoss(), optimizer=SGD(model.parameters(), lr=0.5),
               epochs=3, batch_size=4, rng=0, callbacks=[monitor], progress=False)""",
-    "from cnn_lib.widgets.progress import tqdm\nfor _ in tqdm(range(7), desc='steps'):\n    pass",
+    """monitor2 = w.TrainingMonitor()
+history = fit(model, x, y, loss=CrossEntropyLoss(), optimizer=SGD(model.parameters(), lr=0.5),
+              epochs=2, batch_size=4, rng=0, callbacks=[monitor2], progress=True)""",
 ]
 
 
@@ -55,7 +57,14 @@ def test_the_training_monitor_leaves_a_training_explorer_of_the_whole_run(execut
     assert "Training history" in html and "epoch 3: loss" in html
 
 
-def test_the_progress_bar_leaves_its_final_state_as_html(executed):
-    (data,) = bundles(executed.cells[2])
-    assert WIDGET in data
-    assert '<progress max="7" value="7"' in data["text/html"] and "steps" in data["text/html"]
+def test_fit_with_progress_leaves_the_monitor_as_the_only_html(executed):
+    """``fit(progress=True)`` draws tqdm.auto's notebook bars (widget views only,
+    invisible in the book, which loads no widget JavaScript) and writes no text
+    stream; the monitor's bundle is the one output with ``text/html``."""
+    cell = executed.cells[2]
+    assert not [out for out in cell.outputs if out["output_type"] == "stream"]
+    with_html = [data for data in bundles(cell) if "text/html" in data]
+    (monitor,) = with_html
+    assert WIDGET in monitor and "epoch 2: loss" in monitor["text/html"]
+    bars = [data for data in bundles(cell) if "text/html" not in data]
+    assert len(bars) == 2 and all(WIDGET in data for data in bars)  # one bar per epoch

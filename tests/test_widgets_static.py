@@ -156,8 +156,8 @@ def test_panel_has_no_external_resources():
 def test_every_panel_gets_a_unique_id_even_for_the_same_explorer():
     ex = square_explorer()
     ids = [parse(ex.to_html()).ids for _ in range(3)] + [parse(square_explorer().to_html()).ids]
-    flat = [i for group in ids for i in group]
-    assert len(flat) == 4 and len(set(flat)) == 4
+    flat = [i for group in ids for i in group]  # panel, title and one id per control each
+    assert len(flat) == 4 * 4 and len(set(flat)) == 4 * 4  # panel, title, two controls
     assert all(i.startswith("cnn-panel-") for i in flat)
 
 
@@ -237,9 +237,16 @@ def test_mimebundle_offers_the_live_widget_and_the_static_fallback():
     assert "squares" in bundle["text/plain"]
 
 
-def test_building_the_static_panel_keeps_the_live_results():
-    ex = Explorer("r", [slider("n", 1, 3)], [View("v", lambda n: ex.results.update(n=n) or "")])
+def test_results_come_from_the_compute_step_not_from_drawing():
+    calls = []
+    ex = Explorer(
+        "r",
+        [slider("n", 1, 3)],
+        [View("v", lambda n: f"<b>{n}</b>")],
+        compute=lambda n: calls.append(n) or {"square": n * n},
+    )
     ex.widget()
     ex.set(n=2)
-    ex.to_html()  # renders n = 1, 2, 3
-    assert ex.results == {"n": 2}
+    ex.to_html()  # renders n = 1, 2, 3 without computing results
+    assert calls == []
+    assert ex.results == {"square": 4}

@@ -234,3 +234,15 @@ def test_live_redraw_times_of_the_network_explorers():
     for name, seconds in timings.items():
         print(f"\n{name}: live redraw {1000 * seconds:.1f} ms")
         assert seconds < 1.0
+
+
+def test_a_monitor_can_leave_only_the_last_epoch_summary():
+    from cnn_lib.widgets import TrainingMonitor
+
+    monitor = TrainingMonitor(leave="summary")
+    monitor.on_epoch_end(0, {"loss": 0.9, "accuracy": 0.7})
+    monitor.on_epoch_end(1, {"loss": 0.5, "accuracy": 0.8})
+    html = monitor.to_html()
+    assert "epoch 2: loss 0.5000, accuracy 0.8000" in html and "<svg" not in html
+    with pytest.raises(ValueError, match="leave"):
+        TrainingMonitor(leave="nothing")

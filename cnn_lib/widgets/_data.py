@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from cnn_lib._validation import as_float_array
+from cnn_lib.datasets import class_names, load_sample
 
 #: Sample classes shown by default: T-shirt/top, trouser, sneaker, bag, ankle boot.
 DEFAULT_CLASSES = (0, 1, 7, 8, 9)
@@ -25,11 +26,9 @@ def sample_images(classes=DEFAULT_CLASSES) -> list[tuple[str, np.ndarray]]:
     Falls back to one synthetic image if the embedded sample is unavailable.
     """
     try:
-        from cnn_lib.datasets import class_names, load_sample
-
         _, (x_test, y_test) = load_sample()
         names = class_names("sample")
-    except (ImportError, FileNotFoundError):
+    except FileNotFoundError:
         return [("synthetic", synthetic_image())]
     return [(names[c], x_test[np.flatnonzero(y_test == c)[0], 0]) for c in classes]
 

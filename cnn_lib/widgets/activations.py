@@ -1,9 +1,13 @@
-"""``activation_explorer``: an activation function, its derivative, and one input."""
+"""``activation_explorer``: an activation function, its derivative, and one input.
+
+Taught in chapter 7 (activations).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
+from cnn_lib.functional import activations as act
 from cnn_lib.widgets import markup, svg
 from cnn_lib.widgets.controls import choice, slider
 from cnn_lib.widgets.explorer import Explorer, View
@@ -14,8 +18,6 @@ XLIM = (-5.0, 5.0)
 
 def _functions():
     """name -> (f, f', y-range of the plot), built from cnn_lib.functional."""
-    from cnn_lib.functional import activations as act
-
     ones = np.ones_like
     return {
         "ReLU": (act.relu, lambda x: act.relu_backward(ones(x), x), (-1, 5)),
@@ -62,7 +64,6 @@ def activation_explorer():
             fmt="{:.1f}",
         ),
     ]
-    explorer = None
     grid = np.linspace(*XLIM, 201)
 
     def axes(function):
@@ -74,23 +75,24 @@ def activation_explorer():
         body = ax.frame("x", "") + ax.line(grid, f(grid), svg.COLOURS[0])
         body += ax.line(grid, df(grid), svg.COLOURS[2], dashed=True)
         body += ax.legend(["f(x)", "f\u2032(x)"], [svg.COLOURS[0], svg.COLOURS[2]], dashed=(1,))
-        return ax.draw(body)
+        alt = f"Graph of {function} f(x), solid, and of f\u2032(x), dashed, for x from -5 to 5"
+        return ax.draw(body, alt)
 
-    def evaluate(function, x):
+    def compute(function, x):
         f, df, _ = functions[function]
-        value, slope = float(f(np.array([x]))[0]), float(df(np.array([x]))[0])
-        explorer.results.update(x=x, f=value, df=slope)
-        return value, slope
+        return {"x": x, "f": float(f(np.array([x]))[0]), "df": float(df(np.array([x]))[0])}
 
     def show_point(function, x):
-        value, slope = evaluate(function, x)
+        r = compute(function, x)
         ax = axes(function)
-        dotted = 'stroke="#8c959f" stroke-dasharray="2 3"'
+        dotted = 'stroke="#57606a" stroke-dasharray="2 3"'
         guide = f'<path d="M{ax.x(x)} {ax.top}V{ax.bottom}" {dotted}/>'
-        return ax.draw(guide + ax.dot(x, value, svg.COLOURS[0]) + ax.dot(x, slope, svg.COLOURS[2]))
+        dots = ax.dot(x, r["f"], svg.COLOURS[0]) + ax.dot(x, r["df"], svg.COLOURS[2], r=3)
+        return svg.svg(ax.width, ax.height, guide + dots, hidden=True)  # "values" says it
 
     def show_values(function, x):
-        value, slope = evaluate(function, x)
+        r = compute(function, x)
+        value, slope = r["f"], r["df"]
         if slope < 0.05:
             hint = "almost no gradient flows back through this unit (saturated or dead)."
         elif slope >= 0.99:
@@ -106,10 +108,10 @@ def activation_explorer():
         View("point", show_point),
         View("values", show_values),
     ]
-    explorer = Explorer(
+    return Explorer(
         "Activation functions and their derivatives",
         controls,
         views,
         layout=[[("curves", "point")], ["values"]],
+        compute=compute,
     )
-    return explorer

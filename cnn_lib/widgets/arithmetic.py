@@ -1,12 +1,13 @@
 """``conv_arithmetic_explorer``: input size, kernel, padding, stride -> output size.
 
-The picture of Dumoulin and Visin's "guide to convolution arithmetic", with
-sliders: the padded input grid, the kernel at one position, and the output
-cell it produces.
+Taught in chapter 4 (padding and stride). The picture of Dumoulin and Visin's
+"guide to convolution arithmetic", with sliders: the padded input grid, the
+kernel at one position, and the output cell it produces.
 """
 
 from __future__ import annotations
 
+from cnn_lib.functional.padding import conv_output_size
 from cnn_lib.widgets import markup, svg
 from cnn_lib.widgets.controls import slider
 from cnn_lib.widgets.explorer import Explorer, View
@@ -33,8 +34,6 @@ def geometry(n, kernel_size, padding, stride, position=0):
     >>> g["out"], (g["row"], g["col"]), (g["top"], g["left"])
     (3, (1, 1), (2, 2))
     """
-    from cnn_lib.functional.padding import conv_output_size
-
     out = conv_output_size(n, kernel_size, stride=stride, padding=padding)
     position = min(position, out * out - 1)
     row, col = divmod(position, out)
@@ -66,14 +65,18 @@ def draw_grids(n, kernel_size, padding, stride) -> str:
         svg.rect(1 + padding * CELL, TOP + padding * CELL, n * CELL, n * CELL, fill=INPUT_FILL),
         svg.grid_lines(1, TOP, g["padded"], g["padded"], CELL),
         svg.grid_lines(x_out, TOP, g["out"], g["out"], CELL),
-        svg.text(1, 14, f"input {n}\u00d7{n}, pad {padding}", anchor="start"),
+        svg.text(1, 14, f"input {n}\u00d7{n}, p = {padding}", anchor="start"),
         svg.text(x_out, 14, f"output {g['out']}\u00d7{g['out']}", anchor="start"),
     ]
     arrow_y = TOP + min(size, g["out"] * CELL) / 2
     body.append(
         f'<path d="M{size + 10} {arrow_y}h{GAP - 20}m-6 -5l6 5l-6 5" stroke="#57606a" fill="none"/>'
     )
-    return svg.svg(width, height, "".join(body), "convolution arithmetic grid")
+    alt = (
+        f"Input grid {n} by {n} with {padding} cells of zero padding on each side, "
+        f"arrow to the output grid {g['out']} by {g['out']}"
+    )
+    return svg.svg(width, height, "".join(body), alt)
 
 
 def draw_position(n, kernel_size, padding, stride, position) -> str:
@@ -86,17 +89,18 @@ def draw_position(n, kernel_size, padding, stride, position) -> str:
     body = svg.rect(1 + g["left"] * CELL, TOP + g["top"] * CELL, k, k, extra=' class="cnn-k"')
     x, y = x_out + g["col"] * CELL, TOP + g["row"] * CELL
     body += svg.rect(x, y, CELL, CELL, extra=' class="cnn-k cnn-out"')
-    return svg.svg(width, height, body)
+    return svg.svg(width, height, body, hidden=True)  # the "where" note says it in words
 
 
 def formula(n, kernel_size, padding, stride, **_) -> str:
     """The output-size formula with the numbers filled in."""
     k, p, s, out = kernel_size, padding, stride, geometry(n, kernel_size, padding, stride)["out"]
     return markup.note(
-        "output size = &lfloor;(n + 2p &minus; k) / s&rfloor; + 1 = "
-        f"&lfloor;({n} + 2&middot;{p} &minus; {k}) / {s}&rfloor; + 1 = <b>{out}</b> per side: "
-        f"{out * out} kernel positions, numbered 0 to {out * out - 1} row by row. Grey cells "
-        "are zero padding; the orange window is the receptive field of the orange output cell."
+        "H<sub>out</sub> = &lfloor;(H + 2p &minus; k) / s&rfloor; + 1 = "
+        f"&lfloor;({n} + 2&middot;{p} &minus; {k}) / {s}&rfloor; + 1 = <b>{out}</b> "
+        f"(and W<sub>out</sub> the same): {out * out} kernel positions, numbered 0 to "
+        f"{out * out - 1} row by row. Grey cells are zero padding; the outlined orange "
+        "window is the receptive field of the outlined output cell."
     )
 
 
@@ -105,7 +109,7 @@ def window(n, kernel_size, padding, stride, position) -> str:
     g = geometry(n, kernel_size, padding, stride, position)
     last = kernel_size - 1
     return markup.note(
-        f"output cell ({g['row']}, {g['col']}) &larr; padded rows "
+        f"position {g['position']}: output cell ({g['row']}, {g['col']}) &larr; padded rows "
         f"{g['top']}&ndash;{g['top'] + last}, columns {g['left']}&ndash;{g['left'] + last}"
     )
 
@@ -133,15 +137,15 @@ def conv_arithmetic_explorer():
     Examples
     --------
     >>> ex = conv_arithmetic_explorer()
-    >>> "output size" in ex.render_view("formula", n=5, kernel_size=3, padding=1, stride=2)
+    >>> "<b>3</b>" in ex.render_view("formula", n=5, kernel_size=3, padding=1, stride=2)
     True
     """
     controls = [
-        slider("n", 3, 9, default=5, static=[4, 5, 6, 7], label="input size n"),
+        slider("n", 3, 9, default=5, static=[4, 5, 6, 7], label="input size H = W"),
         slider("kernel_size", 1, 5, default=3, static=[2, 3], label="kernel size k"),
         slider("padding", 0, 3, default=0, static=[0, 1], label="padding p"),
         slider("stride", 1, 3, default=1, static=[1, 2], label="stride s"),
-        slider("position", 0, 63, default=0, static=range(64), label="position"),
+        slider("position", 0, 80, default=0, static=range(64), label="kernel position"),
     ]
     geometry_args = ("n", "kernel_size", "padding", "stride")
 

@@ -1,10 +1,18 @@
 """``backprop_explorer``: the backward pass of a convolution, max pooling, dropout and softmax,
-cell by cell, with the numbers that cnn_lib's layers compute."""
+cell by cell, with the numbers that cnn_lib's layers compute.
+
+Taught in chapter 10 (backpropagation). Notation: input ``x``, kernel ``w``,
+upstream gradient ``G = dL/dz`` of the output ``z = x ⋆ w``.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
+from cnn_lib.functional.softmax import cross_entropy_backward, softmax
+from cnn_lib.layers.conv import Conv2d
+from cnn_lib.layers.dropout import Dropout
+from cnn_lib.layers.pooling import MaxPool2d
 from cnn_lib.viz import DIVERGING
 from cnn_lib.widgets import markup
 from cnn_lib.widgets.controls import choice, slider
@@ -24,7 +32,7 @@ def _n(v) -> str:
     return f"({v:g})" if v < 0 else f"{v + 0.0:g}"
 
 
-MARK = ";outline:3px solid #e6a100;outline-offset:-3px"  # a selected / contributing cell
+MARK = ";outline:3px solid #000;outline-offset:-3px;font-weight:700"  # selected / contributing
 
 
 def grid(values, marked=(), title="", limit=None) -> str:
@@ -35,9 +43,7 @@ def grid(values, marked=(), title="", limit=None) -> str:
     marked = set(marked)
     cells = []
     for r, c in np.ndindex(values.shape):
-        rgb = colours[r, c]
-        style = f"background:#{rgb[0]:02x}{rgb[1]:02x}{rgb[2]:02x}"
-        style += ";color:#fff" if rgb @ [0.299, 0.587, 0.114] <= 140 else ""  # dark cell
+        style = markup.cell_style(colours[r, c])
         style += MARK if (r, c) in marked else ""
         text = f"{values[r, c] + 0.0:.3g}"  # + 0.0 turns -0.0 into 0
         cells.append(f'<td style="{style}">{text}</td>')
@@ -62,9 +68,7 @@ def example(seed: int) -> dict:
 
 
 def conv_gradients(x, kernel, G):
-    """``(dL/dK, dL/dX)`` from ``Conv2d.backward`` for the loss ``sum(G * conv(x, K))``."""
-    from cnn_lib.layers.conv import Conv2d
-
+    """``(dL/dw, dL/dx)`` from ``Conv2d.backward`` for the loss ``sum(G * (x ⋆ w))``."""
     conv = Conv2d(1, 1, kernel_size=3, bias=False)
     conv.weight.data = np.asarray(kernel, dtype=np.float64)[None, None]
     conv.weight.grad = np.zeros_like(conv.weight.data)
@@ -74,10 +78,10 @@ def conv_gradients(x, kernel, G):
 
 
 def contributors(target, row, col):
-    """Cells of (x, G, K) that enter the selected gradient cell, and the cell itself.
+    """Cells of (x, G, w) that enter the selected gradient cell, and the cell itself.
 
-    ``dK[u, v] = sum_ab x[a + u, b + v] G[a, b]``: a 3x3 window of x and all of G.
-    ``dX[i, j] = sum_ab G[a, b] K[i - a, j - b]``: the G cells whose window covers (i, j).
+    ``dw[u, v] = sum_ab x[a + u, b + v] G[a, b]``: a 3x3 window of x and all of G.
+    ``dx[i, j] = sum_ab G[a, b] w[i - a, j - b]``: the G cells whose window covers (i, j).
     """
     if target == "dK":
         u, v = min(row, 2), min(col, 2)
@@ -88,24 +92,104 @@ def contributors(target, row, col):
     return {"x": [(row, col)], "G": pairs, "K": kernel_cells, "cell": (row, col)}
 
 
+def compute(topic, kernel, seed, **_) -> dict:
+    """Every array the explorer shows, from cnn_lib's layers (see ``backprop_explorer``)."""
+    ex = example(seed)
+    kernel = np.asarray(kernel, dtype=np.float64)
+    dk, dx = conv_gradients(ex["x"], kernel, ex["G"])
+    pool = MaxPool2d(2)
+    pool(ex["pool_x"][None, None])
+    drop = Dropout(0.5, rng=seed)
+    drop(np.ones((4, 4)))
+    z, y = ex["logits"][None], np.array([ex["target"]])
+    return {
+        **{"x": ex["x"], "kernel": kernel, "G": ex["G"], "dK": dk, "dX": dx},
+        **{"pool_x": ex["pool_x"], "pool_G": ex["pool_G"]},
+        "pool_dX": pool.backward(ex["pool_G"][None, None])[0, 0],
+        **{"drop_mask": drop.mask, "drop_G": ex["drop_G"], "drop_dX": drop.backward(ex["drop_G"])},
+        **{"logits": z[0], "probs": softmax(z)[0], "target": ex["target"]},
+        "softmax_grad": cross_entropy_backward(z, y)[0],
+    }
+
+
+TITLES = {
+    "x": "input x",
+    "K": "kernel w",
+    "G": "upstream G = dL/dz",
+    "dK": "dL/dw = x \u22c6 G (correlate2d)",
+    "dX": "dL/dx = G \u2217 w (convolve2d, full)",
+}
+
+
+def conv_note(topic, kernel, seed, target, row, col):
+    if topic != "convolution":
+        return ""
+    r = compute(topic, kernel, seed)
+    x, k, G = r["x"], r["kernel"], r["G"]
+    who = contributors(target, row, col)
+    i, j = who["cell"]
+    if target == "dK":
+        terms = [f"{_n(x[i + a, j + b])}\u00b7{_n(G[a, b])}" for a, b in np.ndindex(3, 3)]
+        head, value = f"dL/dw[{i}, {j}] = \u03a3 x[{i}+a, {j}+b]\u00b7G[a, b]", r["dK"][i, j]
+    else:
+        terms = [f"{_n(G[a, b])}\u00b7{_n(k[i - a, j - b])}" for a, b in who["G"]]
+        head = f"dL/dx[{i}, {j}] = \u03a3 G[a, b]\u00b7w[{i}\u2212a, {j}\u2212b]"
+        value = r["dX"][i, j]
+    return markup.note(
+        f"{head} = {' + '.join(terms)} = <b>{value:g}</b>. Outlined in black and bold: the "
+        "selected cell and every cell that enters its sum (the kernel cells for dL/dx)."
+    )
+
+
+def topic_view(topic, kernel, seed, **_):
+    """Max pooling, dropout or softmax: three small tables each."""
+    r = compute(topic, kernel, seed)
+    if topic == "max pooling":
+        argmax = list(zip(*np.nonzero(r["pool_dX"]), strict=True))
+        return (
+            grid(r["pool_x"], argmax, "input x (window maxima outlined)")
+            + grid(r["pool_G"], (), "upstream G (2\u00d72)")
+            + grid(r["pool_dX"], argmax, "dL/dx: each G goes to its argmax")
+        )
+    if topic == "dropout":
+        kept = list(zip(*np.nonzero(r["drop_mask"]), strict=True))
+        return (
+            grid(r["drop_mask"].astype(float), kept, "mask r (1 = kept, outlined), p_drop = 0.5")
+            + grid(r["drop_G"], kept, "upstream G")
+            + grid(r["drop_dX"], kept, "dL/dx = r \u00b7 G / (1 \u2212 p_drop)")
+        )
+    if topic == "softmax + cross-entropy":
+        cell = [(0, r["target"])]
+        onehot = np.eye(CLASSES)[r["target"]]
+        return (
+            grid(r["logits"], (), "logits z")
+            + grid(r["probs"][None], (), "\u0177 = softmax(z)")
+            + grid(onehot[None], cell, "y = one-hot(true class, outlined)")
+            + grid(r["softmax_grad"][None], cell, "dL/dz = \u0177 \u2212 y")
+        )
+    return ""
+
+
 def backprop_explorer():
     """Gradients made visible: a 5x5 input, a 3x3 kernel and the backward pass, cell by cell.
 
-    Topics: the convolution (``dL/dK = correlate2d(x, G)``, ``dL/dX =
-    convolve2d(G, K, "full")``, with the cells that feed one selected gradient
+    Topics: the convolution (``dL/dw = correlate2d(x, G)``, ``dL/dx =
+    convolve2d(G, w, "full")``, with the cells that feed one selected gradient
     cell outlined), max pooling (the gradient routed to each window's argmax),
-    dropout (``mask * G / (1 - p)``) and softmax + cross-entropy (``p - y``).
+    dropout (``r * G / (1 - p_drop)``) and softmax + cross-entropy (``ŷ - y``).
+    The kernel and cell controls act on the convolution only and are hidden
+    for the other topics.
 
     Returns
     -------
     Explorer
-        ``explorer.results`` holds the arrays last shown, computed by cnn_lib's
-        layers: ``"x"``, ``"kernel"``, ``"G"``, ``"dK"``, ``"dX"`` (convolution),
+        ``explorer.results`` holds the arrays shown, computed by cnn_lib's
+        layers: ``"x"``, ``"kernel"``, ``"G"``, ``"dK"`` (dL/dw), ``"dX"`` (dL/dx),
         ``"pool_dX"``, ``"drop_mask"``, ``"drop_dX"`` and ``"softmax_grad"``.
 
     Shapes
     ------
-    x (5, 5), K (3, 3), G = dL/dY (3, 3); pooling 4x4 -> 2x2; dropout 4x4; 4 classes.
+    x (5, 5), w (3, 3), G = dL/dz (3, 3); pooling 4x4 -> 2x2; dropout 4x4; 4 classes.
 
     Examples
     --------
@@ -113,115 +197,33 @@ def backprop_explorer():
     >>> ex.results["dX"].shape, ex.results["dK"].shape
     ((5, 5), (3, 3))
     """
-    from cnn_lib.functional.softmax import cross_entropy_backward, softmax
-    from cnn_lib.layers.dropout import Dropout
-    from cnn_lib.layers.pooling import MaxPool2d
-
     controls = [
         choice("topic", list(TOPICS), kind="toggle"),
-        choice("kernel", KERNELS, static=list(KERNELS)[:2], label="kernel K"),
+        choice("kernel", KERNELS, static=list(KERNELS)[:2], label="kernel w"),
         slider("seed", 0, 9, default=0, static=[0], label="example"),
-        choice("target", {"dL/dX": "dX", "dL/dK": "dK"}, label="selected cell of", kind="toggle"),
+        choice("target", {"dL/dx": "dX", "dL/dw": "dK"}, label="selected cell of", kind="toggle"),
         slider("row", 0, 4, default=1, label="row"),
         slider("col", 0, 4, default=2, label="column"),
     ]
-    explorer = None
-
-    def conv(kernel, seed, **_):
-        ex = example(seed)
-        kernel = np.asarray(kernel, dtype=np.float64)
-        dk, dx = conv_gradients(ex["x"], kernel, ex["G"])
-        explorer.results.update(x=ex["x"], kernel=kernel, G=ex["G"], dK=dk, dX=dx)
-        return ex["x"], kernel, ex["G"], dk, dx
 
     def conv_view(part):
         def render(topic, kernel, seed, target, row, col):
             if topic != "convolution":
                 return ""
-            arrays = dict(zip(("x", "K", "G", "dK", "dX"), conv(kernel, seed), strict=True))
+            arrays = compute(topic, kernel, seed)
+            arrays["K"] = arrays["kernel"]
             who = contributors(target, row, col)
             marked = [who["cell"]] if part == target else who.get(part, [])
-            titles = {
-                "x": "input x",
-                "K": "kernel K",
-                "G": "upstream G = dL/dY",
-                "dK": "dL/dK = correlate2d(x, G)",
-                "dX": "dL/dX = convolve2d(G, K, full)",
-            }
-            return grid(arrays[part], marked, titles[part])
+            return grid(arrays[part], marked, TITLES[part])
 
         return render
-
-    def conv_note(topic, kernel, seed, target, row, col):
-        if topic != "convolution":
-            return ""
-        x, k, G, dk, dx = conv(kernel, seed)
-        who = contributors(target, row, col)
-        i, j = who["cell"]
-        if target == "dK":
-            terms = [f"{_n(x[i + a, j + b])}\u00b7{_n(G[a, b])}" for a, b in np.ndindex(3, 3)]
-            head, value = f"dL/dK[{i}, {j}] = \u03a3 x[{i}+a, {j}+b]\u00b7G[a, b]", dk[i, j]
-        else:
-            terms = [f"{_n(G[a, b])}\u00b7{_n(k[i - a, j - b])}" for a, b in who["G"]]
-            head, value = (
-                f"dL/dX[{i}, {j}] = \u03a3 G[a, b]\u00b7K[{i}\u2212a, {j}\u2212b]",
-                dx[i, j],
-            )
-        return markup.note(
-            f"{head} = {' + '.join(terms)} = <b>{value:g}</b>. Outlined: the selected cell "
-            "and every cell that enters its sum (the kernel cells for dL/dX)."
-        )
-
-    def pool_view(topic, seed, **_):
-        if topic != "max pooling":
-            return ""
-        ex = example(seed)
-        layer = MaxPool2d(2)
-        layer(ex["pool_x"][None, None])
-        dx = layer.backward(ex["pool_G"][None, None])[0, 0]
-        explorer.results["pool_dX"] = dx
-        argmax = list(zip(*np.nonzero(dx), strict=True))
-        return (
-            grid(ex["pool_x"], argmax, "input x (window maxima outlined)")
-            + grid(ex["pool_G"], (), "upstream G (2x2)")
-            + grid(dx, argmax, "dL/dx: each G goes to its argmax")
-        )
-
-    def dropout_view(topic, seed, **_):
-        if topic != "dropout":
-            return ""
-        ex = example(seed)
-        layer = Dropout(0.5, rng=seed)
-        layer(np.ones((4, 4)))
-        dx = layer.backward(ex["drop_G"])
-        explorer.results.update(drop_mask=layer.mask, drop_dX=dx)
-        kept = list(zip(*np.nonzero(layer.mask), strict=True))
-        return (
-            grid(layer.mask.astype(float), kept, "mask (1 = kept), p = 0.5")
-            + grid(ex["drop_G"], kept, "upstream G")
-            + grid(dx, kept, "dL/dx = mask \u00b7 G / (1 \u2212 p)")
-        )
-
-    def softmax_view(topic, seed, **_):
-        if topic != "softmax + cross-entropy":
-            return ""
-        ex = example(seed)
-        z, y = ex["logits"][None], np.array([ex["target"]])
-        p = softmax(z)[0]
-        grad = cross_entropy_backward(z, y)[0]
-        explorer.results["softmax_grad"] = grad
-        onehot = np.eye(CLASSES)[ex["target"]]
-        cell = [(0, ex["target"])]
-        return (
-            grid(z, (), "logits z")
-            + grid(p[None], (), "p = softmax(z)")
-            + grid(onehot[None], cell, "y = one-hot(true class)")
-            + grid(grad[None], cell, "dL/dz = p \u2212 y")
-        )
 
     def limits(target, **_):
         top = 2 if target == "dK" else 4
         return {"row": top, "col": top}
+
+    def visible(topic, **_):
+        return {name: topic == "convolution" for name in ("kernel", "target", "row", "col")}
 
     cell = ("target", "row", "col")
     needs = {"x": ("seed",), "K": ("kernel",), "G": ("seed",), "dK": ("seed",)}
@@ -230,18 +232,16 @@ def backprop_explorer():
         for name in ("x", "K", "G", "dK", "dX")
     ]
     views += [
-        View("note", conv_note, ("topic", "kernel", "seed", "target", "row", "col")),
-        View("pool", pool_view, ("topic", "seed")),
-        View("dropout", dropout_view, ("topic", "seed")),
-        View("softmax", softmax_view, ("topic", "seed")),
+        View("note", conv_note, ("topic", "kernel", "seed", *cell)),
+        View("topic", topic_view, ("topic", "seed")),
     ]
-    explorer = Explorer(
+    return Explorer(
         "Backpropagation explorer",
         controls,
         views,
-        layout=[["x", "K", "G"], ["dK", "dX"], ["note"], ["pool", "dropout", "softmax"]],
+        layout=[["x", "K", "G"], ["dK", "dX"], ["note"], ["topic"]],
         limits=limits,
+        visible=visible,
+        compute=compute,
         control_rows=[["topic"], ["kernel", "seed"], ["target"], ["row", "col"]],
     )
-    conv(**explorer.defaults())  # fill results for the default example
-    return explorer

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import ipywidgets as w
 import numpy as np
+from ipywidgets.widgets.widget_description import DescriptionStyle
 
 
 @dataclass
@@ -67,8 +69,6 @@ class Control:
         to Layout / style objects reused by every control of an explorer: each
         one is a model whose state a saved notebook (and the book page) stores.
         """
-        import ipywidgets as w
-
         shared = shared if shared is not None else shared_styles()
         common = {"description": self.label, "layout": shared["layout"]}
         if self.kind == "slider":
@@ -107,9 +107,6 @@ class Control:
 
 def shared_styles() -> dict:
     """One Layout and one style object per kind of control, to be shared."""
-    import ipywidgets as w
-    from ipywidgets.widgets.widget_description import DescriptionStyle
-
     wide = {"description_width": "initial"}
     return {
         "layout": w.Layout(),

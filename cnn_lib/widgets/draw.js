@@ -70,7 +70,7 @@
     var drawing = panel.querySelector("canvas[data-draw]"), feature = panel.querySelector("canvas[data-feature]");
     var inputCap = panel.querySelector("[data-view=input] figcaption");
     var featureCap = panel.querySelector("[data-view=feature] figcaption");
-    var image, source;
+    var image, source, cursor = [14, 14];  // the keyboard brush position (row, column)
 
     function kernel() {
       var k = [[], [], []];
@@ -81,6 +81,11 @@
     function update() {
       var t0 = performance.now();
       paint(drawing, image, function (v) { var g = Math.round(255 * v); return [g, g, g]; });
+      if (document.activeElement === drawing) {  // the keyboard brush: an orange square
+        var ctx = drawing.getContext("2d");
+        ctx.strokeStyle = "#e66100"; ctx.lineWidth = 0.5;
+        ctx.strokeRect(cursor[1] - 1.25, cursor[0] - 1.25, 3.5, 3.5);
+      }
       var y = correlate2d(image, kernel(), mode.value), lo = Infinity, hi = -Infinity;
       y.forEach(function (row) { row.forEach(function (v) { lo = Math.min(lo, v); hi = Math.max(hi, v); }); });
       var limit = Math.max(Math.abs(lo), Math.abs(hi), 1e-12);
@@ -88,6 +93,9 @@
       inputCap.textContent = "input: " + source;
       featureCap.textContent = "feature map (" + mode.value + ", " + y.length + " x " + y[0].length +
         "), values " + lo.toFixed(2) + " to " + hi.toFixed(2) + "; blue < 0 < red";
+      feature.setAttribute("aria-label", featureCap.textContent);
+      drawing.setAttribute("aria-label", "input: " + source + ". Draw with the mouse, or with " +
+        "the keyboard: arrow keys move the brush, Space paints.");
       panel.dataset.updateMs = (performance.now() - t0).toFixed(2);
     }
 
@@ -102,8 +110,12 @@
     // Drawing: a soft round brush; a pixel keeps the brighter of its value and the brush.
     function stroke(event) {
       var box = drawing.getBoundingClientRect(), h = image.length, w = image[0].length;
-      var r0 = Math.floor((event.clientY - box.top) / box.height * h);
-      var c0 = Math.floor((event.clientX - box.left) / box.width * w);
+      brush(Math.floor((event.clientY - box.top) / box.height * h),
+            Math.floor((event.clientX - box.left) / box.width * w));
+    }
+
+    function brush(r0, c0) {
+      var h = image.length, w = image[0].length;
       for (var dr = -1; dr <= 1; dr++) {
         for (var dc = -1; dc <= 1; dc++) {
           var r = r0 + dr, c = c0 + dc;
@@ -115,6 +127,24 @@
       update();
     }
 
+    var MOVES = {ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1]};
+    drawing.addEventListener("keydown", function (e) {
+      if (MOVES[e.key]) {
+        var h = image.length, w = image[0].length;
+        cursor = [Math.max(0, Math.min(h - 1, cursor[0] + MOVES[e.key][0])),
+                  Math.max(0, Math.min(w - 1, cursor[1] + MOVES[e.key][1]))];
+        e.preventDefault();
+        update();
+      } else if (e.key === " " || e.key === "Enter") {
+        e.preventDefault();
+        brush(cursor[0], cursor[1]);
+      }
+    });
+    drawing.addEventListener("focus", update);
+    drawing.addEventListener("blur", update);
+    // Keys pressed in the panel are the panel's: JupyterLab must not take them
+    // as notebook shortcuts (arrow keys would move between cells, not the slider).
+    panel.addEventListener("keydown", function (e) { e.stopPropagation(); });
     drawing.addEventListener("mousedown", function (e) { e.preventDefault(); stroke(e); });
     drawing.addEventListener("mousemove", function (e) { if (e.buttons & 1) stroke(e); });
     panel.querySelector("button[data-clear]").addEventListener("click", function () {

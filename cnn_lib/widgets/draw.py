@@ -1,5 +1,7 @@
 """Bring your own image and kernel: draw a digit, pick a 3x3 kernel, see the feature map.
 
+Used in chapter 3 (convolution).
+
 The panel is computed in the browser (``draw.js``, inlined): the reader draws
 on a 28x28 canvas (or picks a sample image), edits the nine kernel weights or
 picks a preset, and a small JavaScript ``correlate2d`` redraws the feature map
@@ -16,8 +18,10 @@ from functools import cache
 
 import numpy as np
 
+from cnn_lib.datasets import class_names, load_sample
 from cnn_lib.functional.correlate import correlate2d
 from cnn_lib.widgets import static
+from cnn_lib.widgets.panel import ROOT_ATTRIBUTES, Panel, script_json
 
 #: 3x3 kernels offered as presets (exact decimals, so the number boxes stay short).
 KERNELS = {
@@ -41,8 +45,6 @@ def javascript() -> str:
 
 def default_images(count: int = 6):
     """The first test image of each of ``count`` classes of the embedded sample, and names."""
-    from cnn_lib.datasets import class_names, load_sample
-
     _, (x, y) = load_sample()
     names = class_names("sample")
     picks = [int(np.flatnonzero(y == label)[0]) for label in range(count)]
@@ -63,7 +65,7 @@ def _check_images(images) -> np.ndarray:
     return images
 
 
-class DrawAndConvolve:
+class DrawAndConvolve(Panel):
     """A drawing canvas, a 3x3 kernel and the feature map, computed in the browser.
 
     Only a ``text/html`` representation: the inline script runs in the built
@@ -110,10 +112,11 @@ class DrawAndConvolve:
             for n in KERNELS
         )
         options = "".join(f'<option value="{m}">{m}</option>' for m in MODES)
+        uid = f"cnn-draw-{next(_numbers)}"
         return (
-            f'<div class="cnn-panel cnn-draw" id="cnn-draw-{next(_numbers)}">'
-            f"<style>{static.css()}{CSS}</style>"
-            f'<div class="cnn-title">{self.title}</div>'
+            f'<div class="cnn-panel cnn-draw" id="{uid}" {ROOT_ATTRIBUTES} '
+            f'aria-labelledby="{uid}-t"><style>{static.css()}{CSS}</style>'
+            f'<div class="cnn-title" id="{uid}-t">{self.title}</div>'
             '<div class="cnn-controls"><label class="cnn-control"><span>sample image</span>'
             f'<input type="range" min="0" max="{last}" step="1" value="0" '
             'aria-label="sample image" data-control="sample"><output></output></label>'
@@ -122,20 +125,18 @@ class DrawAndConvolve:
             f"<select data-mode>{options}</select></label></div>"
             '<div class="cnn-row">'
             '<div data-view="input"><figure class="cnn-fig">'
-            '<canvas data-draw class="cnn-px" title="draw here with the mouse"></canvas>'
+            '<canvas data-draw class="cnn-px" tabindex="0" role="img" '
+            'aria-label="drawing canvas"></canvas>'
             "<figcaption></figcaption></figure></div>"
-            '<div><div class="cnn-cap">3x3 kernel</div>'
+            '<div><div class="cnn-cap">3\u00d73 kernel w (x \u22c6 w)</div>'
             f'<div class="cnn-kernel">{boxes}</div><div class="cnn-presets">{presets}</div></div>'
             '<div data-view="feature"><figure class="cnn-fig">'
-            '<canvas data-feature class="cnn-px"></canvas>'
+            '<canvas data-feature class="cnn-px" role="img" aria-label="feature map"></canvas>'
             "<figcaption></figcaption></figure></div></div>"
             '<script type="application/json" class="cnn-data">'
-            f"{static._script_json(payload)}</script>"
+            f"{script_json(payload)}</script>"
             f"<script>{javascript()}</script></div>"
         )
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/html": self.to_html(), "text/plain": repr(self)}
 
     def __repr__(self) -> str:
         h, w = self.images.shape[1:]

@@ -1,4 +1,8 @@
-"""``KernelSnapshots`` (a ``fit`` callback) and ``kernel_evolution_explorer``."""
+"""``KernelSnapshots`` (a ``fit`` callback) and ``kernel_evolution_explorer``.
+
+Shown in the explorer gallery; chapter 13 replays the same kernels, with the
+curves and the confusion matrix, in :func:`.training_run.training_run_explorer`.
+"""
 
 from __future__ import annotations
 
@@ -56,7 +60,7 @@ def _kernels_view(weights, channel, limit, title) -> str:
     kernels = weights[:, channel]
     if kernels.size <= TABLE_LIMIT:  # small enough to print every weight
         tables = [
-            markup.heatmap_table(k, limit=limit, fmt="{:.2f}", title=f"kernel {i}")
+            markup.heatmap_table(k, limit=limit, fmt="{:.2f}", title=f"w[{i}, {channel}]")
             for i, k in enumerate(kernels)
         ]
         return f'<div class="cnn-row">{"".join(tables)}</div>' + markup.note(title)
@@ -105,11 +109,12 @@ def kernel_evolution_explorer(snapshots):
             static=[f"input channel {c}" for c in range(min(in_channels, 3))],
         ),
     ]
-    explorer = None
+
+    def compute(epoch, **_):
+        return {"weights": snaps[epoch]}
 
     def show_kernels(epoch, channel):
         weights = snaps[epoch]
-        explorer.results["weights"] = weights
         when = "before training" if epoch == 0 else f"after epoch {epoch}"
         return _kernels_view(weights, channel, limit, f"{len(weights)} kernels {when}")
 
@@ -121,7 +126,11 @@ def kernel_evolution_explorer(snapshots):
         )
 
     views = [View("kernels", show_kernels), View("change", show_change)]
-    explorer = Explorer(
-        "Kernel evolution during training", controls, views, layout=[["kernels"], ["change"]]
+    return Explorer(
+        "Kernel evolution during training",
+        controls,
+        views,
+        layout=[["kernels"], ["change"]],
+        visible=lambda **_: {"channel": in_channels > 1},  # one channel: nothing to choose
+        compute=compute,
     )
-    return explorer

@@ -1,6 +1,6 @@
 """One object, two faces: a live ipywidgets explorer and a static HTML panel.
 
-An ``Explorer`` is a list of controls and a list of *views*. A view is a
+An ``Explorer`` is a list of controls and a list of *views*. A view is a pure
 function from the controls' values to a string of HTML (an image, a table, a
 chart). That single render function is used twice:
 
@@ -10,8 +10,9 @@ chart). That single render function is used twice:
   combination of the controls' ``static`` values (see :mod:`.static`), and a
   few lines of JavaScript swap them as the reader moves a range input.
 
-``_repr_mimebundle_`` returns both, and each front end picks the one it can
-show: JupyterLab prefers the widget, the book's HTML builder the fallback.
+What an explorer computes (the arrays a test or a curious reader may check)
+comes from a separate ``compute`` step, :attr:`Explorer.results`; drawing has
+no side effects. Display and MIME bundle come from :class:`.panel.Panel`.
 """
 
 from __future__ import annotations
@@ -20,8 +21,12 @@ import html
 import time
 from dataclasses import dataclass
 
+import ipywidgets as w
+from ipywidgets.widgets.widget_string import HTMLStyle
+
 from cnn_lib.widgets import static
-from cnn_lib.widgets.controls import Control
+from cnn_lib.widgets.controls import Control, shared_styles
+from cnn_lib.widgets.panel import Panel
 
 
 @dataclass
@@ -33,6 +38,7 @@ class View:
     name : str
     render : callable
         ``render(**values) -> str`` of HTML, called with every control's value.
+        It must be pure: same values, same HTML, nothing else changed.
     depends : tuple of str or None
         Names of the controls the view changes with (``None``: all of them).
         Declaring it keeps the static page small: a view that depends only on
@@ -44,7 +50,7 @@ class View:
     depends: tuple | None = None
 
 
-class Explorer:
+class Explorer(Panel):
     """Controls + views, displayable live in Jupyter and statically in the book.
 
     Parameters
@@ -57,19 +63,23 @@ class Explorer:
         of each other (an overlay, e.g. a highlight over a grid). Default: all
         views in one row.
     limits : callable, optional
-        ``limits(**values) -> {control name: max}`` adjusts the live range of
-        sliders that depend on other settings (e.g. the number of positions).
+        ``limits(**values) -> {control name: max}``: the range of sliders that
+        depends on other settings (e.g. the number of kernel positions). Live
+        and static sliders both follow it.
+    visible : callable, optional
+        ``visible(**values) -> {control name: bool}``: controls that only act
+        for some settings are hidden for the others (live and static).
+    compute : callable, optional
+        ``compute(**values) -> dict`` of the arrays behind the views, exposed
+        as :attr:`results`.
     on_change : callable, optional
         ``on_change(explorer, name)`` runs in Jupyter when control ``name``
-        moves, before the views are redrawn (e.g. to switch to a custom kernel).
+        moves, before the views are redrawn (e.g. a preset sets the weights).
     control_rows : list of list of str, optional
         How the live controls are grouped into rows (default: one per row).
 
     Attributes
     ----------
-    results : dict
-        Arrays the render functions computed last (e.g. ``"output"``), so tests
-        and curious readers can check them.
     last_update_seconds : float
         Wall time of the last live redraw.
 
@@ -82,7 +92,16 @@ class Explorer:
     """
 
     def __init__(
-        self, title, controls, views, layout=None, limits=None, on_change=None, control_rows=None
+        self,
+        title,
+        controls,
+        views,
+        layout=None,
+        limits=None,
+        visible=None,
+        compute=None,
+        on_change=None,
+        control_rows=None,
     ):
         self.title = title
         self.controls = {c.name: c for c in controls}
@@ -95,17 +114,14 @@ class Explorer:
         placed = [n for row in self.layout for item in row for n in _names(item)]
         if sorted(placed) != sorted(self.views):
             raise ValueError(f"layout must place every view once, got {placed}")
-        self.limits = limits
+        self.limits, self.visible, self.compute = limits, visible, compute
         self.on_change = on_change
         self.control_rows = control_rows or [[name] for name in self.controls]
-        self.results = {}
         self.last_update_seconds = 0.0
-        self._widgets = None
-        self._view_widgets = None
-        self._box = None
+        self._widgets = self._view_widgets = self._box = None
         self._frames = None  # the static grid, rendered once
 
-    # --- values and rendering ---------------------------------------------------
+    # --- values, results and rendering --------------------------------------------
     def defaults(self) -> dict:
         return {name: c.default for name, c in self.controls.items()}
 
@@ -118,6 +134,11 @@ class Explorer:
             name: self.controls[name].value_from_widget(widget.value)
             for name, widget in self._widgets.items()
         }
+
+    @property
+    def results(self) -> dict:
+        """What the views show for the current values, from the ``compute`` step."""
+        return {} if self.compute is None else self.compute(**self.values)
 
     def depends(self, view: str) -> tuple:
         deps = self.views[view].depends
@@ -132,18 +153,15 @@ class Explorer:
         """The live ipywidgets explorer (built once, then reused)."""
         if self._box is not None:
             return self._box
-        import ipywidgets as w
-        from ipywidgets.widgets.widget_string import HTMLStyle
-
-        from cnn_lib.widgets.controls import shared_styles
-
         # Widgets share their Layout and style objects: every distinct one is a
         # model stored in the saved notebook and in the book page's widget state.
         shared = shared_styles()
         html_style, view_layout = HTMLStyle(), w.Layout(margin="0 14px 6px 0")
         row_layout = w.Layout(flex_flow="row wrap")
         self._widgets = {name: c.make_widget(shared) for name, c in self.controls.items()}
-        self._apply_limits()
+        for name in self.visible(**self.defaults()) if self.visible else ():
+            self._widgets[name].layout = w.Layout()  # its own, to hide it alone
+        self._apply_rules()
         self._view_widgets = {}
         rows = []
         for row in self.layout:
@@ -182,22 +200,23 @@ class Explorer:
     def _render_item(self, names) -> str:
         values = self.values
         parts = [self.views[name].render(**values) for name in names]
-        if len(parts) == 1:
-            return parts[0]
-        return static.stack(parts)
+        return parts[0] if len(parts) == 1 else static.stack(parts)
 
-    def _apply_limits(self) -> None:
-        if self.limits is None:
-            return
-        for name, top in self.limits(**self.values).items():
-            self._widgets[name].max = top  # ipywidgets clamps the value if needed
+    def _apply_rules(self) -> None:
+        """Slider ranges that depend on other settings; hide controls that do nothing."""
+        if self.limits is not None:
+            for name, top in self.limits(**self.values).items():
+                self._widgets[name].max = top  # ipywidgets clamps the value if needed
+        if self.visible is not None:
+            for name, shown in self.visible(**self.values).items():
+                self._widgets[name].layout.display = None if shown else "none"
 
     def _on_change(self, change) -> None:
         start = time.perf_counter()
         changed = next(n for n, w in self._widgets.items() if w is change["owner"])
         if self.on_change is not None:
             self.on_change(self, changed)
-        self._apply_limits()
+        self._apply_rules()
         done = set()
         for box, names in self._view_widgets.values():
             if names in done or not any(changed in self.depends(n) for n in names):
@@ -210,15 +229,8 @@ class Explorer:
     def to_html(self) -> str:
         """The self-contained HTML + JavaScript panel (a fresh element id per call)."""
         if self._frames is None:
-            live_results = dict(self.results)
-            try:
-                self._frames = static.frames(self)
-            finally:  # precomputing renders every frame; keep the live results
-                self.results = live_results
+            self._frames = static.frames(self)
         return static.panel(self, self._frames)
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return live_and_static_bundle(self, include, exclude)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.title!r}, controls={list(self.controls)})"
@@ -230,15 +242,3 @@ def _names(item) -> tuple:
 
 
 __all__ = ["Control", "Explorer", "View"]
-
-
-def live_and_static_bundle(obj, include=None, exclude=None) -> dict:
-    """The MIME bundle of a live-and-static object: its widget view, its HTML fallback.
-
-    JupyterLab renders the widget view (live, Python callbacks); the book's HTML
-    builder is configured to prefer ``text/html``, the precomputed panel.
-    """
-    bundle = dict(obj.widget()._repr_mimebundle_(include=include, exclude=exclude) or {})
-    bundle["text/html"] = obj.to_html()
-    bundle["text/plain"] = repr(obj)
-    return bundle

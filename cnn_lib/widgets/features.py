@@ -1,4 +1,8 @@
-"""``feature_map_explorer``: what each layer of a network sees in an image."""
+"""``feature_map_explorer``: what each layer of a network sees in an image.
+
+Taught in chapter 5 (channels and filters), used again in chapter 13 on the
+trained network.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import math
 import numpy as np
 
 from cnn_lib._validation import as_float_array, check_ndim
+from cnn_lib.training import eval_mode
 from cnn_lib.widgets import markup
 from cnn_lib.widgets.controls import choice, slider
 from cnn_lib.widgets.explorer import Explorer, View
@@ -24,8 +29,6 @@ def layer_outputs(model, x) -> list[tuple[str, np.ndarray]]:
     list of (label, ndarray of shape (N, C, H, W), layer)
         ``label`` is short, e.g. ``"0: Conv2d -> 6x28x28"``.
     """
-    from cnn_lib.training import eval_mode
-
     try:
         layers = list(model)
     except TypeError:
@@ -57,6 +60,23 @@ class _nothing:
 def _picture(image):
     """(C, H, W) -> something ``markup.img`` draws: grey for 1 channel, RGB for 3."""
     return image[0] if image.shape[0] != 3 else np.transpose(image, (1, 2, 0))
+
+
+def map_picture(fmap, signed: bool, title: str, size: int) -> str:
+    """One feature map, coloured as the layer's mosaic colours it.
+
+    ``signed`` (the layer has negative values): diverging, centred at zero on the
+    map's own limit; else grey from black 0 to white at the map's max. The
+    caption states the range and the colour rule in words.
+    """
+    lo, hi = float(fmap.min()), float(fmap.max())
+    if signed:
+        limit = markup.signed_limit(fmap)
+        rule = f"blue \u2212{limit:.2g} < white 0 < red +{limit:.2g}"
+        return markup.signed_img(fmap, size=size, title=f"{title}; {rule}", limit=limit)
+    rule = f"black 0 to white {hi:.2g}"
+    title = f"{title}; values {lo:.2g} to {hi:.2g}, {rule}"
+    return markup.img(fmap, size=size, vmin=0.0, vmax=max(hi, 1e-12), title=title)
 
 
 def feature_map_explorer(model, images):
@@ -100,43 +120,55 @@ def feature_map_explorer(model, images):
             max_channels - 1,
             default=0,
             static=range(min(max_channels, STATIC_CHANNELS)),
+            label="channel",
         ),
     ]
-    explorer = None
+
+    def compute(image, layer, channel):
+        label, out, _ = maps[layer]
+        c = min(channel, out.shape[1] - 1)  # a layer with fewer channels shows its last
+        return {"map": out[image, c], "layer": label, "channel": c}
 
     def show_input(image, **_):
         return markup.img(
             _picture(x[image]),
             vmin=0,
             vmax=max(float(x[image].max()), 1e-12),
-            title=f"input {image}",
+            title=f"input image {image} (black 0, white its max)",
             size=140,
         )
 
     def show_map(image, layer, channel):
-        label, out, _ = maps[layer]
-        c = min(channel, out.shape[1] - 1)  # a layer with fewer channels shows its last
-        fmap = out[image, c]
-        explorer.results.update(map=fmap, layer=label, channel=c)
-        return markup.feature_img(
-            fmap, title=f"channel {c} of {out.shape[1]}, {fmap.shape}", size=196
-        )
+        out = maps[layer][1]
+        r = compute(image, layer, channel)
+        h, w = r["map"].shape
+        title = f"channel {r['channel']} of {out.shape[1]} ({h}\u00d7{w})"
+        return map_picture(r["map"], bool((out < 0).any()), title, size=196)
 
     def show_grid(image, layer, **_):
         label, out, _ = maps[layer]
         tiles = out[image]
         cols = math.ceil(math.sqrt(len(tiles)))
         picture = markup.mosaic(tiles, cols, signed=bool((out < 0).any()))
-        return markup.img(
-            picture, size=260, title=f"all {len(tiles)} channels of layer {label.split(':')[0]}"
+        title = (
+            f"all {len(tiles)} channels of layer {label.split(':')[0]}, "
+            f"row by row from channel 0, each on its own scale"
         )
+        return markup.img(picture, size=260, title=title)
 
     def show_note(layer, **_):
         label, out, module = maps[layer]
         return markup.note(
             f"layer <code>{html.escape(repr(module))}</code>: {out.shape[1]} channels of "
-            f"{out.shape[2]}&times;{out.shape[3]}. Grey maps are non-negative (after ReLU "
-            "or pooling); red/blue maps are signed (a convolution's raw output)."
+            f"{out.shape[2]}&times;{out.shape[3]}. "
+            + (
+                "This layer has negative values (a convolution's raw output): blue below "
+                "zero, white at zero, red above."
+                if (out < 0).any()
+                else "This layer has no negative values (after ReLU or pooling): black 0, "
+                "white the map's largest value."
+            )
+            + " The single map and the mosaic use the same colours for the same channel."
         )
 
     def limits(layer, **_):
@@ -148,11 +180,11 @@ def feature_map_explorer(model, images):
         View("grid", show_grid, ("image", "layer")),
         View("note", show_note, ("layer",)),
     ]
-    explorer = Explorer(
+    return Explorer(
         "Feature map explorer",
         controls,
         views,
         layout=[["input", "map", "grid"], ["note"]],
         limits=limits,
+        compute=compute,
     )
-    return explorer

@@ -17,7 +17,9 @@ import numpy as np
 from matplotlib import colormaps
 from PIL import Image
 
-from cnn_lib.viz import DIVERGING  # signed values: blue < 0 < red, white at 0
+# signed values: blue < 0 < red, white at 0; text colours chosen by WCAG contrast
+from cnn_lib._colour import text_colour
+from cnn_lib.viz import DIVERGING
 
 PALETTE = 64  # colours of a colour-mapped PNG
 
@@ -95,9 +97,9 @@ def caption(text: str) -> str:
     return f"<figcaption>{html.escape(text)}</figcaption>" if text else ""
 
 
-def _light_text(rgb) -> bool:
-    """True if white text reads better than black on a cell of colour ``rgb``."""
-    return 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] <= 140
+def cell_style(rgb) -> str:
+    """Inline style of a heat-map cell: its colour and the more readable text colour."""
+    return f"background:#{rgb[0]:02x}{rgb[1]:02x}{rgb[2]:02x};color:{text_colour(rgb)}"
 
 
 def heatmap_table(values, cmap: str = DIVERGING, limit=None, fmt: str = "{:.2g}", title="") -> str:
@@ -119,12 +121,7 @@ def heatmap_table(values, cmap: str = DIVERGING, limit=None, fmt: str = "{:.2g}"
     for r in range(values.shape[0]):
         cells = []
         for c in range(values.shape[1]):
-            rgb = colours[r, c]
-            white = ";color:#fff" if _light_text(rgb) else ""  # black is the CSS default
-            cells.append(
-                f'<td style="background:#{rgb[0]:02x}{rgb[1]:02x}{rgb[2]:02x}{white}">'
-                f"{fmt.format(values[r, c])}</td>"
-            )
+            cells.append(f'<td style="{cell_style(colours[r, c])}">{fmt.format(values[r, c])}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
     table = '<table class="cnn-heat">' + "".join(rows) + "</table>"
     return f'<figure class="cnn-fig">{table}{caption(title)}</figure>'
@@ -133,7 +130,8 @@ def heatmap_table(values, cmap: str = DIVERGING, limit=None, fmt: str = "{:.2g}"
 def bars(values, labels, lo: float, hi: float, highlight=None, fmt="{:.3f}", title="") -> str:
     """Horizontal bars for ``values`` on the axis [lo, hi] (``lo < 0`` draws signed bars).
 
-    ``highlight`` is the index of a bar drawn in the accent colour (e.g. the true class).
+    ``highlight`` is the index of a bar drawn in the accent colour and labelled
+    "(true)" (e.g. the true class), so colour is not the only cue.
     The markup is terse on purpose: static pages hold hundreds of these charts.
     """
     zero = 100 * (0 - lo) / (hi - lo) if lo < 0 else 0.0
@@ -143,8 +141,9 @@ def bars(values, labels, lo: float, hi: float, highlight=None, fmt="{:.3f}", tit
         pos = 100 * (v - lo) / (hi - lo)
         left, width = min(zero, pos), abs(pos - zero)
         accent = ' class="hl"' if i == highlight else ""
+        label = f"{label} (true)" if i == highlight else str(label)  # not by colour alone
         rows.append(
-            f"<p><span>{html.escape(str(label))}</span><i><b{accent} "
+            f"<p{accent}><span>{html.escape(label)}</span><i><b{accent} "
             f'style="left:{left:.1f}%;width:{width:.1f}%"></b></i>'
             f"<code>{fmt.format(float(value))}</code></p>"
         )

@@ -1,12 +1,24 @@
-"""Training curves: ``TrainingMonitor`` (live, a ``fit`` callback) and ``training_explorer``."""
+"""Training curves: ``TrainingMonitor`` (live, a ``fit`` callback) and ``training_explorer``.
+
+Used in chapter 13 (training end to end): ``fit(..., callbacks=[monitor])``
+draws the curves while training runs and leaves their static copy in the book.
+"""
 
 from __future__ import annotations
 
-import numpy as np
+import time
 
-from cnn_lib.widgets import markup, svg
+import ipywidgets as w
+import numpy as np
+from IPython import get_ipython
+from IPython.display import display
+from ipywidgets.widgets.widget_string import HTMLStyle
+
+from cnn_lib._validation import check_choice, check_positive_int
+from cnn_lib.widgets import markup, static, svg
 from cnn_lib.widgets.controls import slider
-from cnn_lib.widgets.explorer import Explorer, View, live_and_static_bundle
+from cnn_lib.widgets.explorer import Explorer, View
+from cnn_lib.widgets.panel import Panel
 
 PAIRS = (("loss", "val_loss", "cross-entropy loss"), ("accuracy", "val_accuracy", "accuracy"))
 
@@ -42,10 +54,12 @@ def curves(history: dict, upto=None, total=None) -> str:
             body += ax.line(xs, values, svg.COLOURS[i], dashed=i == 1)
             if values:
                 body += ax.dot(xs[-1], values[-1], svg.COLOURS[i], r=3.5)
-        labels = ["training", "validation"][: len(keys)]
+        labels = ["training (solid)", "validation (dashed)"][: len(keys)]
         corner = "lower right" if "accuracy" in train_key else "upper right"  # away from curves
         body += ax.legend(labels, list(svg.COLOURS[: len(keys)]), dashed=(1,), corner=corner)
-        charts.append(ax.draw(body))
+        last = "; ".join(f"{k} {history[k][:upto][-1]:.3g}" for k in keys if history[k][:upto])
+        alt = f"Line chart of the {name} per epoch, epochs 1 to {upto}; last values: {last}"
+        charts.append(ax.draw(body, alt))
     return "".join(charts)
 
 
@@ -85,7 +99,7 @@ def training_explorer(history):
     return Explorer("Training history", controls, views, layout=[["curves"], ["summary"]])
 
 
-class TrainingMonitor:
+class TrainingMonitor(Panel):
     """A ``fit`` callback that draws the loss and accuracy curves while training runs.
 
     In Jupyter the curves update after every epoch and a status line every
@@ -97,6 +111,10 @@ class TrainingMonitor:
     ----------
     every : int, default 10
         Batches between two updates of the status line.
+    leave : {"curves", "summary"}, default "curves"
+        What the saved notebook and the book keep once training ends: the
+        curves with an epoch slider, or only the last epoch's metrics (when a
+        later cell replays the run anyway, e.g. ``training_run_explorer``).
 
     Attributes
     ----------
@@ -111,10 +129,11 @@ class TrainingMonitor:
     {'loss': [0.9], 'accuracy': [0.7]}
     """
 
-    def __init__(self, every=10):
-        from cnn_lib._validation import check_positive_int
+    title = "Training monitor"
 
+    def __init__(self, every=10, leave="curves"):
         self.every = check_positive_int(every, "every")
+        self.leave = check_choice(leave, ("curves", "summary"), "leave")
         self.history = {}
         self.last_update_seconds = 0.0
         self._epoch, self._seen, self._sum = 0, 0, {}
@@ -137,8 +156,6 @@ class TrainingMonitor:
             )
 
     def on_epoch_end(self, epoch, logs):
-        import time
-
         start = time.perf_counter()
         for key, value in logs.items():
             self.history.setdefault(key, []).append(float(value))
@@ -155,11 +172,6 @@ class TrainingMonitor:
     def widget(self):
         """The live view: a status line and the curves (ipywidgets)."""
         if self._box is None:
-            import ipywidgets as w
-            from ipywidgets.widgets.widget_string import HTMLStyle
-
-            from cnn_lib.widgets import static
-
             shared = {"layout": w.Layout(), "style": HTMLStyle()}  # fewer stored models
             header = f'<style>{static.css()}</style><div class="cnn-title">Training monitor</div>'
             self._status = w.HTML(markup.note("waiting for the first epoch"), **shared)
@@ -172,10 +184,9 @@ class TrainingMonitor:
         """Static fallback: a :func:`training_explorer` of the epochs recorded so far."""
         if not self.history.get("loss"):
             return markup.note("Training monitor: no epoch finished yet.")
+        if self.leave == "summary":
+            return summary(self.history, len(self.history["loss"]))
         return training_explorer(self.history).to_html()
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return live_and_static_bundle(self, include, exclude)
 
     def __repr__(self) -> str:
         return f"TrainingMonitor(epochs={len(self.history.get('loss', []))})"
@@ -183,11 +194,6 @@ class TrainingMonitor:
 
 def _display_in_notebook(obj):
     """Display ``obj`` with an updatable handle when running in a Jupyter kernel, else None."""
-    try:
-        from IPython import get_ipython
-        from IPython.display import display
-    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
-        return None
     shell = get_ipython()
     if shell is None or not hasattr(shell, "kernel"):
         return None

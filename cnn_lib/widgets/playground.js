@@ -116,10 +116,12 @@
           return r < v.top || r >= v.top + v.n || c < v.left || c >= v.left + v.n;
         }
         views.grids.innerHTML =
-          grid(res.x, "input (padded, " + res.x.length + " x " + res.x[0].length + ")", inWindow, isPad) +
-          grid(res.w, v.flip ? "kernel, flipped (true convolution)" : "kernel (cross-correlation)",
+          grid(res.x, "input x, padded: " + res.x.length + " \u00d7 " + res.x[0].length +
+               " (padding in italics, window in bold)", inWindow, isPad) +
+          grid(res.w, v.flip ? "kernel w flipped: true convolution x \u2217 w" :
+               "kernel w: cross-correlation x \u22c6 w",
                function () { return false; }) +
-          grid(res.y, "output (" + res.oh + " x " + res.ow + ")",
+          grid(res.y, "output (" + res.oh + " x " + res.ow + ", current cell in bold)",
                function (r, c) { return r === orow && c === ocol; });
       }
       panel.dataset.updateMs = (performance.now() - t0).toFixed(2);
@@ -130,16 +132,51 @@
       update();
     }
 
-    // Presets: "same" pads d*(k-1) in total, the odd one at the bottom/right (as torch does).
+    // Presets pad as scipy.signal and cnn_lib.functional do. "same" pads d*(k-1) in
+    // total; for an odd total the extra row/column goes at the bottom/right for
+    // cross-correlation and at the top/left for true convolution (scipy centres
+    // the result on the full one), so the output equals correlate2d / convolve2d "same".
+    var active = null;  // the preset in force until a padding slider moves by hand
+
+    function padding(name, v) {
+      var total = v.dilation * (v.k - 1), small = Math.floor(total / 2), big = total - small;
+      if (name === "valid") return [0, 0];
+      if (name === "full") return [total, total];
+      return v.flip ? [big, small] : [small, big];
+    }
+
     function preset(name) {
-      var v = settings(), total = v.dilation * (v.k - 1), before = Math.floor(total / 2);
-      var p = name === "valid" ? [0, 0] : name === "full" ? [total, total] : [before, total - before];
+      var v = settings(), p = padding(name, v);
       var values = {top: p[0], bottom: p[1], left: p[0], right: p[1]};
       if (name === "same") values.stride = 1;  // "same" only keeps the size with stride 1
+      active = name;
+      panel.querySelectorAll("button[data-preset]").forEach(function (b) {
+        b.setAttribute("aria-pressed", b.dataset.preset === name ? "true" : "false");
+      });
+      panel.dataset.preset = name;
       set(values);
     }
 
-    panel.querySelectorAll("input").forEach(function (el) { el.addEventListener("input", update); });
+    function changed(e) {
+      var name = e.target.dataset.control;
+      if (["top", "bottom", "left", "right"].indexOf(name) >= 0 && active) {
+        active = null;  // padding set by hand: no preset any more
+        panel.dataset.preset = "";
+        panel.querySelectorAll("button[data-preset]").forEach(function (b) {
+          b.setAttribute("aria-pressed", "false");
+        });
+      }
+      if (active && (name === "k" || name === "dilation" || e.target.dataset.flip !== undefined)) {
+        preset(active);  // the preset's padding follows the kernel, dilation and flip
+      } else {
+        update();
+      }
+    }
+
+    // Keys pressed in the panel are the panel's: JupyterLab must not take them
+    // as notebook shortcuts (arrow keys would move between cells).
+    panel.addEventListener("keydown", function (e) { e.stopPropagation(); });
+    panel.querySelectorAll("input").forEach(function (el) { el.addEventListener("input", changed); });
     panel.querySelectorAll("button[data-preset]").forEach(function (b) {
       b.addEventListener("click", function () { preset(b.dataset.preset); });
     });

@@ -1,4 +1,4 @@
-"""A convolution-arithmetic playground computed in the browser.
+"""A convolution-arithmetic playground computed in the browser (chapter 4, padding and stride).
 
 Unlike the other explorers, nothing here is precomputed: a few lines of
 JavaScript (``playground.js``, inlined) redo the padding, the sliding window
@@ -20,6 +20,7 @@ from cnn_lib.functional.conv import conv2d
 from cnn_lib.functional.padding import conv_output_size
 from cnn_lib.widgets import static
 from cnn_lib.widgets.draw import DrawAndConvolve, draw_and_convolve  # the other in-browser panel
+from cnn_lib.widgets.panel import ROOT_ATTRIBUTES, Panel, script_json
 
 MAX_N, MAX_K = 9, 5
 #: Input cells: small integers 0..4 in a pattern with no symmetry, so flips show.
@@ -36,13 +37,13 @@ KERNEL = np.array(
 )
 #: (name, label, min, max, default) of each slider, in the panel's order.
 SLIDERS = (
-    ("n", "input size n", 1, MAX_N, 5),
+    ("n", "input size H = W", 1, MAX_N, 5),
     ("k", "kernel size k", 1, MAX_K, 3),
-    ("top", "pad top", 0, 8, 0),
-    ("bottom", "pad bottom", 0, 8, 0),
-    ("left", "pad left", 0, 8, 0),
-    ("right", "pad right", 0, 8, 0),
-    ("stride", "stride s", 0, 4, 1),
+    ("top", "padding p top", 0, 8, 0),
+    ("bottom", "padding p bottom", 0, 8, 0),
+    ("left", "padding p left", 0, 8, 0),
+    ("right", "padding p right", 0, 8, 0),
+    ("stride", "stride s", 1, 4, 1),
     ("dilation", "dilation d", 1, 3, 1),
 )
 DEFAULTS = {name: default for name, _, _, _, default in SLIDERS} | {"flip": False}
@@ -96,7 +97,7 @@ def reference(settings) -> dict:
     return {"settings": dict(s), "size": size, "output": np.rint(y).astype(int).tolist()}
 
 
-class ConvPlayground:
+class ConvPlayground(Panel):
     """Convolution arithmetic with every number shown, computed live in the browser.
 
     Only a ``text/html`` representation: the panel's inline script runs in the
@@ -117,31 +118,32 @@ class ConvPlayground:
         for name, label, lo, hi, default in SLIDERS:
             sliders.append(_slider(name, label, lo, hi, default))
         buttons = "".join(
-            f'<button type="button" data-preset="{p}">{p}</button>'
+            f'<button type="button" data-preset="{p}" aria-pressed="false">{p}</button>'
             for p in ("valid", "same", "full")
         )
         scrubber = (
-            '<button type="button" data-move="-1" aria-label="previous step">&#9664; prev</button>'
+            '<button type="button" data-move="-1"><span aria-hidden="true">&#9664; </span>'
+            "previous step</button>"
             + _slider("step", "step (output cell)", 0, 8, 0)
-            + '<button type="button" data-move="1" aria-label="next step">next &#9654;</button>'
+            + '<button type="button" data-move="1">next step<span aria-hidden="true"> '
+            "&#9654;</span></button>"
         )
+        uid = f"cnn-play-{next(_numbers)}"
         return (
-            f'<div class="cnn-panel cnn-playground" id="cnn-play-{next(_numbers)}">'
-            f"<style>{static.css()}{CSS}</style>"
-            f'<div class="cnn-title">{self.title}</div>'
+            f'<div class="cnn-panel cnn-playground" id="{uid}" {ROOT_ATTRIBUTES} '
+            f'aria-labelledby="{uid}-t"><style>{static.css()}{CSS}</style>'
+            f'<div class="cnn-title" id="{uid}-t">{self.title}</div>'
             f'<div class="cnn-controls">{"".join(sliders)}</div>'
             f'<div class="cnn-controls"><span>padding preset:</span>{buttons}'
             '<label class="cnn-control"><input type="checkbox" data-flip> '
-            "true convolution (flip the kernel)</label></div>"
+            "true convolution x &#8727; w (flip the kernel); off: cross-correlation "
+            "x &#8902; w</label></div>"
             f'<div class="cnn-controls">{scrubber}</div>'
-            '<div class="cnn-view" data-view="formula"></div>'
+            '<div class="cnn-view" data-view="formula" aria-live="polite"></div>'
             '<div class="cnn-row" data-view="grids"></div>'
-            f'<script type="application/json" class="cnn-data">{static._script_json(payload)}'
+            f'<script type="application/json" class="cnn-data">{script_json(payload)}'
             f"</script><script>{javascript()}</script></div>"
         )
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/html": self.to_html(), "text/plain": repr(self)}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(sliders={[s[0] for s in SLIDERS]})"
@@ -151,7 +153,7 @@ CSS = (
     "table.cnn-grid{border-collapse:collapse}"
     "table.cnn-grid td{width:1.7em;height:1.7em;text-align:center;font-size:12px;"
     "border:1px solid #d0d7de;padding:0;font-variant-numeric:tabular-nums}"
-    "table.cnn-grid td.cnn-pad{background:#f3f4f6;color:#8c959f}"
+    "table.cnn-grid td.cnn-pad{background:#f3f4f6;color:#57606a;font-style:italic}"
     "table.cnn-grid td.cnn-hl{background:#fdd8b5;color:#000;font-weight:600;"
     "outline:2px solid #f58518}"
     ".cnn-playground button{font-size:13px;padding:1px 8px}"
@@ -168,14 +170,18 @@ def _slider(name, label, lo, hi, value) -> str:
 
 
 def conv_playground() -> ConvPlayground:
-    """A convolution-arithmetic playground computed in the browser.
+    """A convolution-arithmetic playground computed in the browser (chapter 4, padding and stride).
 
     Sliders for the input size, kernel size, padding on each side, stride and
     dilation; ``valid`` / ``same`` / ``full`` presets; a cross-correlation vs
     true-convolution toggle; a step scrubber that slides the kernel and
     highlights the receptive field of the current output cell; and the output
-    size formula ``floor((n + p_before + p_after - d*(k-1) - 1)/s) + 1``
-    evaluated live. Display it as the last expression of a cell (text/html only).
+    size formula ``H_out = floor((H + p_top + p_bottom - d*(k-1) - 1)/s) + 1``
+    evaluated live. The presets pad as ``scipy.signal`` / ``cnn_lib.functional``
+    do: "same" puts the odd padding row/column of an even span at the bottom/right
+    for cross-correlation and at the top/left for true convolution, so the
+    output equals ``correlate2d(x, w, "same")`` / ``convolve2d(x, w, "same")``.
+    Display it as the last expression of a cell (text/html only).
 
     Examples
     --------

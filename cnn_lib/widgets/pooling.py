@@ -1,9 +1,14 @@
-"""``pooling_explorer``: max or average pooling of an image or a feature map."""
+"""``pooling_explorer``: max or average pooling of an image or a feature map.
+
+Taught in chapter 6 (pooling).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
+from cnn_lib.functional.correlate import correlate2d
+from cnn_lib.functional.pooling import avg_pool2d, max_pool2d
 from cnn_lib.widgets import markup
 from cnn_lib.widgets._data import image_list, sample_images
 from cnn_lib.widgets.controls import choice, slider
@@ -39,9 +44,6 @@ def pooling_explorer(image=None):
     array([[ 5.,  7.],
            [13., 15.]])
     """
-    from cnn_lib.functional.correlate import correlate2d
-    from cnn_lib.functional.pooling import avg_pool2d, max_pool2d
-
     picture = sample_images((9,))[0][1] if image is None else image_list(image, "image")[0][1]
     sobel_x = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=picture.dtype)
     sources = {
@@ -54,21 +56,24 @@ def pooling_explorer(image=None):
         slider("kernel_size", 1, 6, default=2, static=[2, 3], label="window k"),
         slider("stride", 1, 6, default=2, static=[1, 2, 3], label="stride s"),
     ]
-    explorer = None
+
+    def compute(source, op, kernel_size, stride):
+        x = sources[source]
+        return {"input": x, "output": op(x[None, None], kernel_size, stride)[0, 0]}
 
     def show_input(source, **_):
         x = sources[source]
-        return markup.img(x, vmin=0, vmax=x.max(), scale=SCALE, title=f"{source} {x.shape}")
+        h, w = x.shape
+        title = f"{source}, {h}\u00d7{w} (black 0, white max)"
+        return markup.img(x, vmin=0, vmax=x.max(), scale=SCALE, title=title)
 
     def show_output(source, op, kernel_size, stride):
-        x = sources[source]
         try:
-            y = op(x[None, None], kernel_size, stride)[0, 0]
+            x, y = compute(source, op, kernel_size, stride).values()
         except ValueError as err:
             return markup.error(str(err))
-        explorer.results.update(input=x, output=y)
         name = "max" if op is max_pool2d else "average"
-        title = f"{name} pool k={kernel_size}, s={stride}: {y.shape}"
+        title = f"{name} pool k = {kernel_size}, s = {stride}: {y.shape[0]}\u00d7{y.shape[1]}"
         # the input's colour scale, so averaging visibly dims sparse features
         return markup.img(y, vmin=0, vmax=x.max(), scale=SCALE, title=title)
 
@@ -81,7 +86,8 @@ def pooling_explorer(image=None):
             else ("windows that tile the input" if stride == kernel_size else "skipped pixels")
         )
         return markup.note(
-            f"output size &lfloor;({h} &minus; {kernel_size}) / {stride}&rfloor; + 1 = "
+            f"H<sub>out</sub> = &lfloor;(H &minus; k) / s&rfloor; + 1 = "
+            f"&lfloor;({h} &minus; {kernel_size}) / {stride}&rfloor; + 1 = "
             f"<b>{out}</b>; stride {stride} with window {kernel_size}: {overlap}. "
             "Each output pixel is the max (or mean) of one window, per channel; "
             "pooling has no weights to learn."
@@ -92,5 +98,6 @@ def pooling_explorer(image=None):
         View("output", show_output),
         View("rule", show_rule, ("kernel_size", "stride")),
     ]
-    explorer = Explorer("Pooling explorer", controls, views, layout=[["input", "output"], ["rule"]])
-    return explorer
+    return Explorer(
+        "Pooling explorer", controls, views, layout=[["input", "output"], ["rule"]], compute=compute
+    )

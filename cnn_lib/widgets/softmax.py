@@ -1,9 +1,14 @@
-"""``softmax_explorer``: logits -> probabilities -> cross-entropy and its gradient."""
+"""``softmax_explorer``: logits -> probabilities -> cross-entropy and its gradient.
+
+Taught in chapter 9 (softmax and cross-entropy), which defines the temperature
+``T`` that divides the logits before the softmax (``T = 1`` is the plain softmax).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
+from cnn_lib.functional.softmax import cross_entropy, cross_entropy_backward, softmax
 from cnn_lib.widgets import markup
 from cnn_lib.widgets.controls import choice, slider
 from cnn_lib.widgets.explorer import Explorer, View
@@ -15,9 +20,10 @@ LOGITS = ("z0", "z1", "z2")
 def softmax_explorer():
     """Logit sliders and a temperature -> probability bars; cross-entropy for a true class.
 
-    The explorer shows ``p = softmax(z / T)``, the loss ``L = -log p[y]`` for the
-    chosen true class ``y`` and its gradient: ``p - onehot(y)`` with respect to
-    the scaled logits ``z / T``, hence ``(p - onehot(y)) / T`` with respect to ``z``.
+    The explorer shows ``ŷ = softmax(z / T)`` (temperature ``T``; ``T = 1`` is
+    the plain softmax), the loss ``L = -log ŷ[y]`` for the chosen true class
+    ``y`` and its gradient: ``ŷ - onehot(y)`` with respect to the scaled logits
+    ``z / T``, hence ``(ŷ - onehot(y)) / T`` with respect to ``z``.
 
     Returns
     -------
@@ -31,8 +37,6 @@ def softmax_explorer():
     >>> round(float(ex.results["probs"][0]), 3)
     0.787
     """
-    from cnn_lib.functional.softmax import cross_entropy, cross_entropy_backward, softmax
-
     logit_grid = [-2.0, 0.0, 2.0, 4.0]
     controls = [
         slider(
@@ -48,44 +52,51 @@ def softmax_explorer():
             0.1,
             default=1.0,
             static=[0.5, 1.0, 2.0],
-            label="temperature T",
+            label="temperature T (divides z; 1 = plain softmax)",
             fmt="{:.1f}",
         ),
         choice("target", {c: i for i, c in enumerate(CLASSES)}, label="true class", kind="toggle"),
     ]
-    explorer = None
 
     def scaled(values):
         return np.array([[values[z] for z in LOGITS]]) / values["temperature"]
 
-    def show_probs(**values):
-        probs = softmax(scaled(values))[0]
-        explorer.results["probs"] = probs
-        return markup.bars(probs, CLASSES, 0.0, 1.0, title="p = softmax(z / T)")
-
-    def show_loss(target, temperature, **values):
+    def compute(target, temperature, **values):
         z = scaled({**values, "temperature": temperature})
         y = np.array([target])
-        loss = cross_entropy(z, y)
-        grad_scaled = cross_entropy_backward(z, y)[0]  # = p - onehot(y) for one sample
-        explorer.results.update(loss=loss, grad=grad_scaled / temperature)
+        grad_scaled = cross_entropy_backward(z, y)[0]  # = ŷ - onehot(y) for one sample
+        return {
+            "probs": softmax(z)[0],
+            "loss": cross_entropy(z, y),
+            "grad_scaled": grad_scaled,
+            "grad": grad_scaled / temperature,
+        }
+
+    def show_probs(**values):
+        probs = softmax(scaled(values))[0]
+        return markup.bars(probs, CLASSES, 0.0, 1.0, title="\u0177 = softmax(z / T)")
+
+    def show_loss(target, **values):
+        r = compute(target, **values)
+        loss = r["loss"]
         return markup.bars(
-            grad_scaled,
+            r["grad_scaled"],
             CLASSES,
             -1.0,
             1.0,
             highlight=target,
             fmt="{:+.3f}",
-            title="gradient p \u2212 y (red: the true class)",
+            title="gradient \u0177 \u2212 y (orange, marked (true): the true class)",
         ) + markup.note(
-            f"cross-entropy L = &minus;log p<sub>{CLASSES[target]}</sub> = <b>{loss:.3f}</b>"
+            f"cross-entropy L = &minus;log &ycirc;<sub>{CLASSES[target]}</sub> = <b>{loss:.3f}</b>"
         )
 
     def show_rule(**_):
         return markup.note(
-            "Gradient descent moves z against dL/dz = (p &minus; y) / T: it raises the true "
-            "class's logit and lowers the others. A high temperature flattens p; a low one "
-            "sharpens it towards the largest logit."
+            "Gradient descent moves z against dL/dz = (&ycirc; &minus; y) / T: it raises the "
+            "true class's logit and lowers the others. The temperature T divides the logits "
+            "before the softmax: T = 1 is the plain softmax, a high T flattens &ycirc;, a low "
+            "T sharpens it towards the largest logit."
         )
 
     views = [
@@ -93,7 +104,10 @@ def softmax_explorer():
         View("loss", show_loss),
         View("rule", show_rule, ()),
     ]
-    explorer = Explorer(
-        "Softmax and cross-entropy", controls, views, layout=[["probs", "loss"], ["rule"]]
+    return Explorer(
+        "Softmax and cross-entropy",
+        controls,
+        views,
+        layout=[["probs", "loss"], ["rule"]],
+        compute=compute,
     )
-    return explorer

@@ -19,9 +19,10 @@ from __future__ import annotations
 import hashlib
 import html
 import itertools
-import json
 from functools import cache
 from pathlib import Path
+
+from cnn_lib.widgets.panel import ROOT_ATTRIBUTES, script_json
 
 HERE = Path(__file__).resolve().parent
 #: Refuse to precompute more renders than this for one explorer: pages must stay small.
@@ -112,13 +113,39 @@ def frames(explorer) -> dict:
         }
         for c in shown
     ]
-    return {"controls": controls, "views": views, "strings": strings, "renders": renders}
+    data = {"controls": controls, "views": views, "strings": strings, "renders": renders}
+    data["rules"] = rules(explorer, shown, start)
+    return data
 
 
-def _script_json(data) -> str:
-    """JSON that is safe inside ``<script>``: no ``</`` or ``<!--`` can end it early."""
-    text = json.dumps(data, separators=(",", ":"))
-    return text.replace("</", "<\\/").replace("<!--", "<\\u0021--")
+def rules(explorer, shown, start) -> list:
+    """The explorer's ``limits`` and ``visible`` rules, tabulated over the static grid.
+
+    Each rule has ``deps`` (the shown controls it reads: all but those it
+    changes) and per combination of them an item ``{"max": {control index:
+    last allowed static index}, "hide": [control indices]}``.
+    """
+    out = []
+    position = {c.name: i for i, c in enumerate(shown)}
+    for kind, rule in (("max", explorer.limits), ("hide", explorer.visible)):
+        if rule is None:
+            continue
+        changed = set(rule(**start))
+        deps = [c for c in shown if c.name not in changed]
+        items = []
+        for combo in itertools.product(*(c.static for c in deps)):
+            result = rule(**{**start, **dict(zip((c.name for c in deps), combo, strict=True))})
+            if kind == "hide":
+                items.append([position[n] for n, on in result.items() if n in position and not on])
+                continue
+            tops = {}
+            for name, top in result.items():
+                if name in position:
+                    allowed = [i for i, v in enumerate(explorer.controls[name].static) if v <= top]
+                    tops[position[name]] = max(allowed, default=0)
+            items.append(tops)
+        out.append({"kind": kind, "deps": [position[c.name] for c in deps], "items": items})
+    return out
 
 
 def _initial(data, view) -> int:
@@ -135,19 +162,21 @@ def panel(explorer, data=None) -> str:
     explorer) can share a page.
     """
     data = frames(explorer) if data is None else data
-    payload = {k: data[k] for k in ("controls", "views", "strings")}
-    body = _script_json(payload)
+    payload = {k: data[k] for k in ("controls", "views", "strings", "rules")}
+    body = script_json(payload)
     digest = hashlib.sha1(body.encode()).hexdigest()[:8]
     panel_id = f"cnn-panel-{next(_panel_numbers)}-{digest}"
     shown = shown_controls(explorer)
     inputs = []
-    for c, spec in zip(shown, data["controls"], strict=True):
-        label = html.escape(c.label)
+    for i, (c, spec) in enumerate(zip(shown, data["controls"], strict=True)):
+        label, now = html.escape(c.label), html.escape(spec["labels"][spec["value"]])
+        field = f"{panel_id}-c{i}"
         inputs.append(
-            f'<label class="cnn-control"><span>{label}</span>'
-            f'<input type="range" min="0" max="{len(c.static) - 1}" step="1" '
-            f'value="{spec["value"]}" aria-label="{label}" data-control="{c.name}">'
-            f"<output>{html.escape(spec['labels'][spec['value']])}</output></label>"
+            f'<div class="cnn-control"><label for="{field}">{label}</label>'
+            f'<input type="range" id="{field}" min="0" max="{len(c.static) - 1}" step="1" '
+            f'value="{spec["value"]}" aria-label="{label}" aria-valuetext="{now}" '
+            f'data-control="{c.name}">'
+            f'<output for="{field}">{now}</output></div>'
         )
     order = {name: i for i, name in enumerate(explorer.views)}
 
@@ -165,9 +194,10 @@ def panel(explorer, data=None) -> str:
                 items.append(view_div(item))
         rows.append('<div class="cnn-row">' + "".join(items) + "</div>")
     return (
-        f'<div class="cnn-panel" id="{panel_id}" data-frames="{data["renders"]}">'
+        f'<div class="cnn-panel" id="{panel_id}" {ROOT_ATTRIBUTES} '
+        f'aria-labelledby="{panel_id}-t" data-frames="{data["renders"]}">'
         f"<style>{css()}</style>"
-        f'<div class="cnn-title">{html.escape(explorer.title)}</div>'
+        f'<div class="cnn-title" id="{panel_id}-t">{html.escape(explorer.title)}</div>'
         f'<div class="cnn-controls">{"".join(inputs)}</div>'
         + "".join(rows)
         + f'<script type="application/json" class="cnn-data">{body}</script>'

@@ -13,7 +13,9 @@ import math
 
 import numpy as np
 
-COLOURS = ("#4c78a8", "#e45756", "#54a24b", "#f58518", "#b279a2")
+#: Line colours: Okabe and Ito's colour-blind-safe palette (blue, vermillion, green,
+#: orange, purple); charts also tell lines apart by dashes and labels, never by colour alone.
+COLOURS = ("#0072b2", "#d55e00", "#009e73", "#e69f00", "#cc79a7")
 
 
 def nice_ticks(lo: float, hi: float, count: int = 5, integer: bool = False) -> list[float]:
@@ -37,9 +39,16 @@ def nice_ticks(lo: float, hi: float, count: int = 5, integer: bool = False) -> l
     return [round(k * step, 10) for k in range(first, math.floor(hi / step + 1e-9) + 1)]
 
 
-def svg(width: int, height: int, body: str, title: str = "") -> str:
-    """Wrap SVG elements into an ``<svg>`` of the given pixel size."""
-    label = f' aria-label="{html.escape(title)}" role="img"' if title else ""
+def svg(width: int, height: int, body: str, title: str = "", hidden: bool = False) -> str:
+    """Wrap SVG elements into an ``<svg>`` of the given pixel size.
+
+    ``title`` becomes its alternative text (``role="img"`` and ``aria-label``);
+    ``hidden=True`` marks a decorative overlay whose content a text view says.
+    """
+    if hidden:
+        label = ' aria-hidden="true"'
+    else:
+        label = f' role="img" aria-label="{html.escape(title or "chart")}"'
     return (
         f'<svg class="cnn-svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}"{label}>{body}</svg>'
@@ -139,6 +148,7 @@ class Axes:
             parts.append(text(x + 20, y, label, anchor="start"))
         return "".join(parts)
 
-    def draw(self, body: str) -> str:
-        """An ``<svg>`` of this chart's size holding ``body``."""
-        return svg(self.width, self.height, body, self.title)
+    def draw(self, body: str, alt: str = "") -> str:
+        """An ``<svg>`` of this chart's size holding ``body``; ``alt`` (default: the
+        title) is its alternative text."""
+        return svg(self.width, self.height, body, alt or self.title)

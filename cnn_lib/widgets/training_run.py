@@ -4,6 +4,7 @@
 matrix after every epoch; ``training_run_explorer`` puts one epoch slider over
 the history, the kernel snapshots and those matrices, so all three views move
 together. Everything is recorded during ``fit``: the book page only replays it.
+Used in chapter 13 (training end to end).
 """
 
 from __future__ import annotations
@@ -152,15 +153,17 @@ def training_run_explorer(history, kernels, confusions, class_names=None):
     step = max(1, -(-epochs // 40))  # at most ~40 precomputed epochs for the book page
     shown = sorted(set(range(1, epochs + 1, step)) | {epochs})
     controls = [slider("epoch", 1, epochs, default=epochs, static=shown, label="after epoch")]
-    explorer = None
+
+    def compute(epoch):
+        return {"weights": snaps[epoch - 1 + offset], "confusion": mats[epoch - 1]}
 
     def show_kernels(epoch):
-        weights = explorer.results["weights"] = snaps[epoch - 1 + offset]
+        weights = compute(epoch)["weights"]
         title = f"{len(weights)} first-layer kernels, scale \u00b1{limit:.2f} for every epoch"
         return kernels_image(weights, limit, title)
 
     def show_confusion(epoch):
-        counts = explorer.results["confusion"] = mats[epoch - 1]
+        counts = compute(epoch)["confusion"]
         right, total = int(np.trace(counts)), int(counts.sum())
         title = (
             f"validation set, rows: true class, columns: predicted; "
@@ -175,5 +178,6 @@ def training_run_explorer(history, kernels, confusions, class_names=None):
         View("summary", lambda epoch: summary(data, epoch)),
     ]
     layout = [["curves"], ["kernels", "confusion"], ["summary"]]
-    explorer = Explorer("A training run, epoch by epoch", controls, views, layout=layout)
-    return explorer
+    return Explorer(
+        "A training run, epoch by epoch", controls, views, layout=layout, compute=compute
+    )

@@ -15,10 +15,11 @@ import numpy as np
 import pytest
 from scipy import signal
 
-from cnn_lib.functional.correlate import correlate2d
+from cnn_lib.functional.correlate import convolve2d, correlate2d
 from cnn_lib.functional.padding import conv_output_size
 from cnn_lib.widgets import conv_playground, draw_and_convolve
 from cnn_lib.widgets.draw import KERNELS
+from cnn_lib.widgets.playground import INPUT, KERNEL
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +32,9 @@ SHOW_JS = """([panel, settings]) => {
     el.value = value;
     el.dispatchEvent(new Event('input', {bubbles: true}));
   }
-  root.querySelector('input[data-flip]').dispatchEvent(new Event('input', {bubbles: true}));
+  if ('flip' in settings) {
+    root.querySelector('input[data-flip]').dispatchEvent(new Event('input', {bubbles: true}));
+  }
   const f = root.querySelector('[data-view=formula]');
   const tables = root.querySelectorAll('[data-view=grids] table');
   const cells = (t) => Array.from(t.rows).map(r => Array.from(r.cells).map(c => +c.textContent));
@@ -116,9 +119,58 @@ def test_output_numbers_match_cnn_lib(page):
         assert got["output"] == check["output"], check["settings"]
 
 
+def dilated(w, d):
+    """The kernel with d - 1 zeros between its taps: what dilation d slides over the input."""
+    k = w.shape[0]
+    out = np.zeros((d * (k - 1) + 1,) * 2)
+    out[::d, ::d] = w
+    return out
+
+
+@pytest.mark.parametrize("flip", [False, True], ids=["correlation", "convolution"])
+@pytest.mark.parametrize("mode", ["valid", "same", "full"])
+def test_every_preset_equals_cnn_lib_and_scipy(page, mode, flip):
+    """Each mode x flip x odd/even kernel (and dilation) equals correlate2d / convolve2d."""
+    library = convolve2d if flip else correlate2d
+    scipy_op = signal.convolve2d if flip else signal.correlate2d
+    for n, k, d in itertools.product((5, 8), (1, 2, 3, 4, 5), (1, 2)):
+        show(page, **(ZERO | dict(n=n, k=k, dilation=d, flip=flip)))
+        page.click(f"#{page.play} button[data-preset={mode}]")
+        got = show(page)
+        x, w = INPUT[:n, :n].astype(float), KERNEL[:k, :k].astype(float)
+        span = d * (k - 1) + 1
+        if mode == "valid" and span > n:
+            assert got["output"] is None and "larger than the padded input" in got["error"]
+            continue
+        expected = scipy_op(x, dilated(w, d), mode=mode)
+        assert got["output"] == expected.astype(int).tolist(), (mode, flip, n, k, d)
+        if d == 1:
+            np.testing.assert_array_equal(library(x, w, mode), expected)
+
+
+def test_a_preset_follows_the_flip_and_the_kernel_size(page):
+    """Toggling the flip (or changing k) after "same" keeps the convolve2d "same" result."""
+    show(page, **(ZERO | dict(n=6, k=4, flip=False)))
+    page.click(f"#{page.play} button[data-preset=same]")
+    x = INPUT[:6, :6].astype(float)
+    got = show(page)
+    assert got["output"] == correlate2d(x, KERNEL[:4, :4], "same").astype(int).tolist()
+    page.click(f"#{page.play} input[data-flip]")  # a reader's click on the checkbox
+    got = show(page)  # reads the page, fires nothing
+    assert got["output"] == convolve2d(x, KERNEL[:4, :4], "same").astype(int).tolist()
+    got = show(page, k=2, flip=True)
+    assert got["output"] == convolve2d(x, KERNEL[:2, :2], "same").astype(int).tolist()
+    assert page.eval_on_selector(f"#{page.play}", "e => e.dataset.preset") == "same"
+    got = show(page, top=0)  # padding set by hand: the preset is off
+    assert page.eval_on_selector(f"#{page.play}", "e => e.dataset.preset") == ""
+
+
+def test_the_stride_slider_starts_at_one(page):
+    low = page.eval_on_selector(f"#{page.play} input[data-control=stride]", "e => +e.min")
+    assert low == 1
+
+
 def test_invalid_settings_show_a_message(page):
-    got = show(page, **(ZERO | dict(n=5, k=3, stride=0)))
-    assert got["size"] is None and "stride must be at least 1" in got["error"]
     got = show(page, **(ZERO | dict(n=2, k=5)))
     assert got["output"] is None and "larger than the padded input (2 x 2)" in got["error"]
     got = show(
@@ -220,3 +272,15 @@ def test_kernel_presets_and_mode_change_the_map(page):
     assert weights == np.ravel(KERNELS["blur"]).tolist()
     page.select_option(f"#{page.draw} select[data-mode]", "same")
     assert "(same, 28 x 28)" in feature_state(page)[1]
+
+
+def test_drawing_with_the_keyboard_alone(page):
+    page.click(f"#{page.draw} button[data-clear]")
+    assert "values 0.00 to 0.00" in feature_state(page)[1]
+    canvas = page.locator(f"#{page.draw} canvas[data-draw]")
+    canvas.focus()
+    assert "arrow keys move the brush" in canvas.get_attribute("aria-label")
+    for key in ("ArrowDown", "ArrowDown", "Space", "ArrowRight", "Space"):
+        page.keyboard.press(key)
+    drawn = feature_state(page)
+    assert "values 0.00 to 0.00" not in drawn[1] and drawn[2] == "input: your drawing"
