@@ -98,9 +98,11 @@ def verdict(key: str, value: float) -> str:
 
 
 def _slices(config) -> str:
-    """How ``Sequential`` splits an eval batch (cache blocking), for the header."""
+    """How ``predict`` splits an inference batch (cache blocking), for the header."""
     size = config.get("inference_slice")
-    return f" (in slices of {size})" if size and size < config["inference_batch_size"] else ""
+    if size and size < config["inference_batch_size"]:
+        return f" (cnn_lib: predict in batches of {size})"
+    return ""
 
 
 def format_table(report: dict) -> str:
