@@ -27,7 +27,7 @@ import json
 import numpy as np
 
 from cnn_lib._validation import check_positive_int
-from cnn_lib.benchmark_real import format_real_table, run_real_benchmark
+from cnn_lib.benchmark_real import _import_torch, format_real_table, run_real_benchmark
 from cnn_lib.benchmark_report import describe_layer, environment, format_table, ratios
 from cnn_lib.datasets import load_sample
 from cnn_lib.evaluation import EVAL_BATCH_SIZE, predict
@@ -50,18 +50,9 @@ from cnn_lib.profiling import (
     training_throughput,
 )
 
-__all__ = [
-    "ARCHITECTURE",
-    "best_seconds",
-    "build_model",
-    "epoch_peak_memory",
-    "format_table",
-    "inference_throughput",
-    "profile_training_step",
-    "run_benchmark",
-    "torch_model",
-    "training_throughput",
-]
+__all__ = ["ARCHITECTURE", "best_seconds", "build_model", "epoch_peak_memory", "format_table"]
+__all__ += ["inference_throughput", "profile_training_step", "run_benchmark", "torch_model"]
+__all__ += ["training_throughput"]
 
 #: (layer name, positional args, keyword args), shared by the NumPy and torch builds.
 ARCHITECTURE = (
@@ -147,14 +138,6 @@ def _torch_passes(torch, x, y, x_infer):
     return train, infer
 
 
-def _import_torch():
-    try:
-        import torch
-    except ImportError:
-        torch = None
-    return torch
-
-
 def run_benchmark(quick=False, repeats=None, use_torch=True):
     """Time training and inference; return every number as a dict (see ``--json``).
 
@@ -186,7 +169,7 @@ def run_benchmark(quick=False, repeats=None, use_torch=True):
     peak = epoch_peak_memory(build_model(), x_all[:n_epoch], y_all[:n_epoch])
     memory = {"epoch_peak_mb": peak, "max_rss_mb": max_rss_mb(), "images": n_epoch}
     profile = profile_training_step(build_model(), x[:BATCH_SIZE], y[:BATCH_SIZE], repeats=repeats)
-    torch = _import_torch() if use_torch else None
+    torch = _import_torch() if use_torch else None  # None when not installed
     passes = {"im2col": _numpy_passes("im2col", x, y, x_infer, BATCH_SIZE)}
     checks = {}
     if torch is not None:

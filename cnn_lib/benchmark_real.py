@@ -40,6 +40,15 @@ from cnn_lib.training import fit
 LR, MOMENTUM, BATCH_SIZE, EPOCHS, TORCH_THREADS = 0.05, 0.9, 64, 3, 2
 
 
+def _import_torch():
+    """PyTorch if it is installed, else None."""
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    return torch
+
+
 def real_model(rng=0):
     """The real-data network in ``cnn_lib``, weights drawn from ``rng``.
 
@@ -128,12 +137,7 @@ def run_real_benchmark(epochs=EPOCHS, train_size=None, test_size=None, use_torch
     (x, y), (x_test, y_test) = load_fashion_mnist(progress=False)
     data = ((x[:train_size], y[:train_size]), (x_test[:test_size], y_test[:test_size]))
     results = {"cnn_lib": _train_cnn_lib(data, epochs, seed)}
-    torch = None
-    if use_torch:
-        try:
-            import torch
-        except ImportError:
-            torch = None
+    torch = _import_torch() if use_torch else None
     report = {"results": results}
     if torch is not None:
         old_threads = torch.get_num_threads()

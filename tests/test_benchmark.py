@@ -51,7 +51,7 @@ def test_quick_run_prints_the_table_and_writes_the_json(tmp_path):
         [sys.executable, "-m", "cnn_lib.benchmark", "--quick", "--json", str(path)],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr
     report = json.loads(path.read_text())
