@@ -2,6 +2,9 @@
 
 The numbers come from :func:`cnn_lib.benchmark.run_benchmark`; this module
 only describes them (and the machine they were measured on).
+
+Taught with the benchmark in chapter 15, Making it fast
+(book/15_making_it_fast.ipynb).
 """
 
 from __future__ import annotations
