@@ -124,7 +124,7 @@ def profile_training_step(
 
 
 def train_step(model, loss, optimizer, x, y) -> None:
-    """The four lines of a training step (see :mod:`cnn_lib.training`)."""
+    """One training step: zero_grad, forward and loss, backward, step (as in ``fit``)."""
     optimizer.zero_grad()
     loss(model(x), y)
     model.backward(loss.backward())
