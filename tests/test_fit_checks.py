@@ -109,28 +109,21 @@ def test_a_ragged_list_of_samples_gets_a_clear_message():
         run(x=ragged, y=[0, 1, 2])
 
 
-def test_the_loss_class_instead_of_an_instance():
-    with pytest.raises(
-        ValueError, match=r"loss must be an instance, got the class CrossEntropyLoss.*parentheses"
-    ):
-        run(loss=CrossEntropyLoss)
-
-
-def test_an_optimizer_class_instead_of_an_instance():
-    with pytest.raises(ValueError, match=r"optimizer must be an instance, got the class SGD"):
-        run(optimizer=SGD)
-
-
-def test_no_optimizer():
-    with pytest.raises(
-        ValueError, match=r"optimizer must be an object with zero_grad and step.*got None"
-    ):
-        run(optimizer=None)
-
-
-def test_print_as_callbacks():
-    with pytest.raises(ValueError, match=r"callbacks must be a list of objects.*on_epoch_end"):
-        run(callbacks=print)
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"loss": CrossEntropyLoss},
+            r"loss must be an instance, got the class CrossEntropyLoss.*parentheses",
+        ),
+        ({"optimizer": SGD}, r"optimizer must be an instance, got the class SGD"),
+        ({"optimizer": None}, r"optimizer must be an object with zero_grad and step.*got None"),
+        ({"callbacks": print}, r"callbacks must be a list of objects.*on_epoch_end"),
+    ],
+)
+def test_common_mistakes_in_the_arguments_get_clear_messages(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        run(**kwargs)
 
 
 class Recorder:
@@ -151,19 +144,9 @@ def test_on_train_end_runs_when_an_error_stops_training():
                 raise RuntimeError("disk full")
             return super().forward(outputs, targets)
 
-    recorder = Recorder()
-    model = Sequential(Linear(2, 3, rng=0))
+    recorder, model = Recorder(), Sequential(Linear(2, 3, rng=0))
+    optimizer = SGD(model.parameters(), lr=0.1)
     with pytest.raises(RuntimeError, match="disk full"):
-        fit(
-            model,
-            X,
-            Y,
-            loss=Fails(),
-            optimizer=SGD(model.parameters(), lr=0.1),
-            epochs=3,
-            batch_size=4,
-            callbacks=[recorder],
-            progress=False,
-        )
+        run(model=model, loss=Fails(), optimizer=optimizer, epochs=3, callbacks=[recorder])
     assert len(recorder.ended) == 1
     assert set(recorder.ended[0]) == {"loss", "accuracy"}  # the first epoch's logs
