@@ -2,7 +2,8 @@
 
 Run ``python -m cnn_lib.benchmark`` (or ``make bench``); ``--quick`` is a smoke
 run of a few seconds, ``--json PATH`` also writes every number and the
-environment. One network, the one of the Performance issue::
+environment, ``--real`` trains on full Fashion-MNIST instead (see
+``cnn_lib.benchmark_real``). One network, the one of the Performance issue::
 
     Conv2d(1, 8, 3, padding=1) - ReLU - MaxPool2d(2) - Conv2d(8, 16, 3, padding=1)
     - ReLU - MaxPool2d(2) - Flatten - Linear(784, 128) - ReLU - Linear(128, 10)
@@ -26,8 +27,10 @@ import json
 import numpy as np
 
 from cnn_lib._validation import check_positive_int
+from cnn_lib.benchmark_real import _import_torch, format_real_table, run_real_benchmark
 from cnn_lib.benchmark_report import describe_layer, environment, format_table, ratios
 from cnn_lib.datasets import load_sample
+from cnn_lib.evaluation import EVAL_BATCH_SIZE, predict
 from cnn_lib.layers.activations import ReLU
 from cnn_lib.layers.conv import Conv2d
 from cnn_lib.layers.linear import Flatten, Linear
@@ -47,18 +50,9 @@ from cnn_lib.profiling import (
     training_throughput,
 )
 
-__all__ = [
-    "ARCHITECTURE",
-    "best_seconds",
-    "build_model",
-    "epoch_peak_memory",
-    "format_table",
-    "inference_throughput",
-    "profile_training_step",
-    "run_benchmark",
-    "torch_model",
-    "training_throughput",
-]
+__all__ = ["ARCHITECTURE", "best_seconds", "build_model", "epoch_peak_memory", "format_table"]
+__all__ += ["inference_throughput", "profile_training_step", "run_benchmark", "torch_model"]
+__all__ += ["training_throughput"]
 
 #: (layer name, positional args, keyword args), shared by the NumPy and torch builds.
 ARCHITECTURE = (
@@ -115,11 +109,9 @@ def _numpy_passes(impl, x, y, x_infer, batch):
         for i in range(0, len(x), batch):
             train_step(model, loss, optimizer, x[i : i + batch], y[i : i + batch])
 
-    def infer():
-        model.eval()
+    def infer():  # predict runs the 500 images in cache-sized batches
         for i in range(0, len(x_infer), INFERENCE_BATCH_SIZE):
-            model(x_infer[i : i + INFERENCE_BATCH_SIZE])
-        model.train()
+            predict(model, x_infer[i : i + INFERENCE_BATCH_SIZE])
 
     return train, infer
 
@@ -144,14 +136,6 @@ def _torch_passes(torch, x, y, x_infer):
         net.train()
 
     return train, infer
-
-
-def _import_torch():
-    try:
-        import torch
-    except ImportError:
-        torch = None
-    return torch
 
 
 def run_benchmark(quick=False, repeats=None, use_torch=True):
@@ -185,7 +169,7 @@ def run_benchmark(quick=False, repeats=None, use_torch=True):
     peak = epoch_peak_memory(build_model(), x_all[:n_epoch], y_all[:n_epoch])
     memory = {"epoch_peak_mb": peak, "max_rss_mb": max_rss_mb(), "images": n_epoch}
     profile = profile_training_step(build_model(), x[:BATCH_SIZE], y[:BATCH_SIZE], repeats=repeats)
-    torch = _import_torch() if use_torch else None
+    torch = _import_torch() if use_torch else None  # None when not installed
     passes = {"im2col": _numpy_passes("im2col", x, y, x_infer, BATCH_SIZE)}
     checks = {}
     if torch is not None:
@@ -221,7 +205,7 @@ def run_benchmark(quick=False, repeats=None, use_torch=True):
             "optimizer": f"SGD(lr={LR}, momentum={MOMENTUM})",
             "batch_size": BATCH_SIZE,
             "inference_batch_size": INFERENCE_BATCH_SIZE,
-            "inference_slice": Sequential.eval_chunk_size,  # eval mode runs slices
+            "inference_slice": EVAL_BATCH_SIZE,  # predict's batches
             "train_images": n_train,
             "inference_images": n_infer,
             "naive_images": n_naive,
@@ -245,9 +229,17 @@ def main(argv=None):
     parser.add_argument("--json", metavar="PATH", help="also write all results to PATH")
     parser.add_argument("--repeats", type=int, help="rounds per implementation (best kept)")
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if installed")
+    parser.add_argument(
+        "--real", action="store_true", help="train 3 epochs on full Fashion-MNIST instead"
+    )
     args = parser.parse_args(argv)
-    report = run_benchmark(quick=args.quick, repeats=args.repeats, use_torch=not args.no_torch)
-    print(format_table(report))
+    if args.real:  # --quick: 1 epoch on 1024 images, a smoke run
+        sizes = {"epochs": 1, "train_size": 1024, "test_size": 512} if args.quick else {}
+        report = run_real_benchmark(**sizes, use_torch=not args.no_torch)
+        print(format_real_table(report))
+    else:
+        report = run_benchmark(quick=args.quick, repeats=args.repeats, use_torch=not args.no_torch)
+        print(format_table(report))
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(report, f, indent=2, default=str)

@@ -2,15 +2,23 @@
 
 The numbers come from :func:`cnn_lib.benchmark.run_benchmark`; this module
 only describes them (and the machine they were measured on).
+
+Taught with the benchmark in chapter 15, Making it fast
+(book/15_making_it_fast.ipynb).
 """
 
 from __future__ import annotations
 
+import ctypes
+import glob
 import os
 import platform
+import sys
 import textwrap
 
 import numpy as np
+
+from cnn_lib._validation import check_positive_int
 
 #: Targets of the Performance issue: key -> (comparison, bound, label).
 TARGETS = {
@@ -98,9 +106,11 @@ def verdict(key: str, value: float) -> str:
 
 
 def _slices(config) -> str:
-    """How ``Sequential`` splits an eval batch (cache blocking), for the header."""
+    """How ``predict`` splits an inference batch (cache blocking), for the header."""
     size = config.get("inference_slice")
-    return f" (in slices of {size})" if size and size < config["inference_batch_size"] else ""
+    if size and size < config["inference_batch_size"]:
+        return f" (cnn_lib: predict in batches of {size})"
+    return ""
 
 
 def format_table(report: dict) -> str:
@@ -139,3 +149,46 @@ def format_table(report: dict) -> str:
             "running, so the timings are unreliable (multi-threaded BLAS suffers most)."
         )
     return "\n".join(lines)
+
+
+def limit_blas_threads(n: int) -> str:
+    """Let NumPy's matrix multiplies (BLAS) use at most ``n`` threads; say how.
+
+    Uses ``threadpoolctl`` when it is installed, else the ``set_num_threads``
+    function of the OpenBLAS library that NumPy wheels ship. Returns a short
+    description for a printout, or the reason nothing was pinned.
+
+    Examples
+    --------
+    >>> isinstance(limit_blas_threads(1), str)
+    True
+    """
+    n = check_positive_int(n, "n")
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        threadpool_limits = None
+    if threadpool_limits is not None:
+        threadpool_limits(n, user_api="blas")
+        return f"BLAS limited to {n} thread(s) with threadpoolctl"
+    import numpy
+
+    libs = os.path.join(os.path.dirname(numpy.__file__), os.pardir, "numpy.libs")
+    for path in glob.glob(os.path.join(libs, "*openblas*")):
+        lib = ctypes.CDLL(path)  # already loaded by NumPy: the same library
+        for name in ("scipy_openblas_set_num_threads64_", "openblas_set_num_threads"):
+            if hasattr(lib, name):
+                getattr(lib, name)(n)
+                return f"BLAS (OpenBLAS) limited to {n} thread(s)"
+    return "BLAS threads not pinned (install threadpoolctl to pin them)"
+
+
+def max_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB (``ru_maxrss``; NaN on Windows)."""
+    try:
+        import resource  # POSIX only
+    except ImportError:
+        return float("nan")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # ru_maxrss is in kilobytes on Linux, in bytes on macOS.
+    return rss / 2**20 if sys.platform == "darwin" else rss / 2**10

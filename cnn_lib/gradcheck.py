@@ -1,14 +1,16 @@
 """Gradient checking: compare a layer's backward pass with finite differences.
 
-For the scalar objective ``f = sum(module(x) * r)`` (``r`` fixed and random),
-``module.backward(r)`` must return ``df/dx`` and accumulate ``df/dw`` for every
+For the scalar objective ``f = sum(q * module(x))`` (``q`` fixed and random),
+``module.backward(q)`` must return ``df/dx`` and accumulate ``df/dw`` for every
 parameter ``w``. Numerically, each partial derivative is approximately
 
-    df/dw_i  ~  (f(w_i + eps) - f(w_i - eps)) / (2 eps)
+    df/dw_i  ~  (f(w_i + h) - f(w_i - h)) / (2 h)
 
-with an error of order ``eps**2`` (a *centered* difference). In float64 with
-``eps = 1e-6`` a correct backward agrees to about 1e-8 or better; a wrong one
-disagrees by order 1.
+with an error of order ``h**2`` (a *centered* difference); the step ``h`` is
+the argument ``eps``. In float64 with ``h = 1e-6`` a correct backward agrees
+to about 1e-8 or better; a wrong one disagrees by order 1.
+
+Taught in chapter 10, Backpropagation (book/10_backpropagation.ipynb).
 """
 
 from __future__ import annotations
@@ -86,8 +88,8 @@ def gradient_errors(module, x, eps=1e-6, seed=0) -> dict[str, float]:
                 p.data = p.data.astype(np.float64)
                 p.grad = np.zeros_like(p.data)
             out = np.asarray(module(x))
-            r = np.random.default_rng(seed).standard_normal(out.shape)
-            grad_x = module.backward(r.copy())
+            q = np.random.default_rng(seed).standard_normal(out.shape)
+            grad_x = module.backward(q.copy())
             if grad_x is not None and np.shape(grad_x) != x.shape:
                 raise ValueError(
                     f"{type(module).__name__}.backward returned a gradient of shape "
@@ -95,7 +97,7 @@ def gradient_errors(module, x, eps=1e-6, seed=0) -> dict[str, float]:
                 )
 
             def objective():
-                return float(np.sum(module(x) * r))
+                return float(np.sum(q * module(x)))
 
             errors = {}
             if grad_x is not None:  # None: a first layer told to skip its input gradient
@@ -112,7 +114,7 @@ def gradient_errors(module, x, eps=1e-6, seed=0) -> dict[str, float]:
 def gradcheck(module, x, eps=1e-6, seed=0) -> float:
     """Largest relative error between analytic and numerical gradients of ``module``.
 
-    The objective is ``sum(module(x) * r)`` with ``r`` standard normal from
+    The objective is ``sum(q * module(x))`` with ``q`` standard normal from
     ``seed``. Every gradient (the input's and each parameter's) is compared with
     centered finite differences; the result is the maximum over tensors of
     ``max|analytic - numeric| / max(max|analytic|, max|numeric|, 1e-12)``.
@@ -129,9 +131,9 @@ def gradcheck(module, x, eps=1e-6, seed=0) -> float:
         An input the module accepts. Keep it small: each element costs two
         forward passes.
     eps : float, default 1e-6
-        Finite-difference step.
+        Finite-difference step ``h``.
     seed : int, default 0
-        Seed of the random projection ``r``.
+        Seed of the random weights ``q``.
 
     Returns
     -------

@@ -6,18 +6,22 @@ separately with ``time.perf_counter``, so the book can draw where the
 milliseconds go. :func:`training_throughput` and
 :func:`inference_throughput` time whole passes instead, in images per second,
 and :func:`epoch_peak_memory` measures the memory a training epoch needs.
+:func:`limit_blas_threads` pins the matrix-multiply library to a number of
+threads, so that timings on a busy machine are not dominated by threads
+waiting for each other.
+
+Taught in chapter 15, Making it fast (book/15_making_it_fast.ipynb).
 """
 
 from __future__ import annotations
 
-import resource
-import sys
 import time
 import tracemalloc
 
 import numpy as np
 
 from cnn_lib._validation import check_positive_int
+from cnn_lib.benchmark_report import limit_blas_threads, max_rss_mb  # noqa: F401 (re-exported)
 from cnn_lib.layers.sequential import Sequential
 from cnn_lib.losses import CrossEntropyLoss
 from cnn_lib.optim import SGD
@@ -25,14 +29,6 @@ from cnn_lib.training import eval_mode
 
 #: Hyper-parameters of the benchmark network's optimizer (the Performance issue's).
 LR, MOMENTUM = 0.01, 0.9
-
-
-def _check_count(value, name: str, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
-    return int(value)
 
 
 def _add(times: dict, key: str, start: float) -> float:
@@ -63,7 +59,9 @@ def _timed_step(model, x, y, loss, optimizer) -> dict[str, float]:
     return times
 
 
-def profile_training_step(model, x, y, *, loss=None, optimizer=None, repeats=5, warmup=1):
+def profile_training_step(
+    model, x, y, *, loss=None, optimizer=None, repeats=5, warmup=1, statistic="min"
+):
     """Milliseconds spent in each operation of one training step, by layer type.
 
     Parameters
@@ -82,6 +80,9 @@ def profile_training_step(model, x, y, *, loss=None, optimizer=None, repeats=5, 
         met the least interference from the rest of the machine).
     warmup : int, default 1
         Untimed steps first (buffers and BLAS threads get ready).
+    statistic : {"min", "median"}, default "min"
+        How the repeats are summarised per entry: the fastest step, or the
+        median step (more robust when other programs share the CPU).
 
     Returns
     -------
@@ -107,19 +108,23 @@ def profile_training_step(model, x, y, *, loss=None, optimizer=None, repeats=5, 
             f"got {type(model).__name__}"
         )
     repeats = check_positive_int(repeats, "repeats")
-    warmup = _check_count(warmup, "warmup", 0)
+    if isinstance(warmup, bool) or not isinstance(warmup, (int, np.integer)) or warmup < 0:
+        raise ValueError(f"warmup must be an integer >= 0, got {warmup!r}")
     loss = CrossEntropyLoss() if loss is None else loss
     if optimizer is None:
         optimizer = SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
     model.train()
     for _ in range(warmup):
         _timed_step(model, x, y, loss, optimizer)
+    if statistic not in ("min", "median"):
+        raise ValueError(f"statistic must be 'min' or 'median', got {statistic!r}")
     steps = [_timed_step(model, x, y, loss, optimizer) for _ in range(repeats)]
-    return {key: 1000.0 * min(s[key] for s in steps) for key in steps[0]}
+    summary = min if statistic == "min" else np.median
+    return {key: 1000.0 * float(summary([s[key] for s in steps])) for key in steps[0]}
 
 
 def train_step(model, loss, optimizer, x, y) -> None:
-    """The four lines of a training step (see :mod:`cnn_lib.training`)."""
+    """One training step: zero_grad, forward and loss, backward, step (as in ``fit``)."""
     optimizer.zero_grad()
     loss(model(x), y)
     model.backward(loss.backward())
@@ -200,11 +205,10 @@ def inference_throughput(model, x, *, batch_size=500, repeats=3):
         return len(x) / best_seconds(one_pass, repeats)
 
 
-def max_rss_mb() -> float:
-    """Peak resident memory of this process so far, in MB (``ru_maxrss``)."""
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    # ru_maxrss is in kilobytes on Linux, in bytes on macOS.
-    return rss / 2**20 if sys.platform == "darwin" else rss / 2**10
+def median_seconds(one_pass, repeats=5) -> float:
+    """Run ``one_pass()`` ``repeats`` times; the median time, robust to a busy machine."""
+    times = [best_seconds(one_pass, 1) for _ in range(check_positive_int(repeats, "repeats"))]
+    return float(np.median(times))
 
 
 def epoch_peak_memory(model, x, y, *, batch_size=64, optimizer=None) -> float:

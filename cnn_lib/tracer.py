@@ -13,6 +13,9 @@ closed-form rules only,
   elementwise layers keep both; after ``Flatten`` / ``Linear`` every unit sees
   the whole input (shown as ``"all"``);
 - the memory of the layer's output for one sample, in float32 bytes.
+
+Taught in chapter 13, Training end to end (book/13_training_end_to_end.ipynb),
+where ``summary`` checks the network's shapes before training.
 """
 
 from __future__ import annotations

@@ -1,31 +1,32 @@
 """The training loop: ``fit`` (``evaluate`` and ``predict`` live in ``evaluation``).
 
-One training step is the whole of backpropagation in four lines::
+One training step is the whole of backpropagation in five lines::
 
+    optimizer.zero_grad()                     # gradients accumulate: reset them
     outputs = model(x_batch)                  # forward
     value = loss(outputs, y_batch)            # how wrong?
     model.backward(loss.backward())           # gradients into every param.grad
     optimizer.step()                          # move the weights downhill
 
-``fit`` repeats it over shuffled mini-batches and records the metrics.
+``fit`` checks its arguments and data before the first step, then repeats
+the step over shuffled mini-batches and records the metrics.
+
+Taught in chapter 13, Training end to end (book/13_training_end_to_end.ipynb).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from contextlib import contextmanager
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from cnn_lib._validation import check_positive_int
-from cnn_lib.evaluation import _check_data, _correct, eval_mode, evaluate, evaluate_loss, predict
-from cnn_lib.layers.sequential import Sequential
+from cnn_lib.evaluation import _correct, eval_mode, evaluate, evaluate_loss, predict
+from cnn_lib.training_checks import check_callbacks, check_split, check_tools, check_weights
 
 __all__ = ["History", "fit", "evaluate", "predict", "eval_mode"]
-
-_HOOKS = ("on_epoch_begin", "on_epoch_end", "on_batch_end", "on_train_end")
 
 
 class History:
@@ -66,72 +67,53 @@ def _call(callbacks, hook: str, *args) -> None:
             method(*args)
 
 
-def _check_callbacks(callbacks):
-    if any(hasattr(callbacks, hook) for hook in _HOOKS):
-        callbacks = (callbacks,)  # a single callback object
-    callbacks = tuple(callbacks)
-    for i, callback in enumerate(callbacks):
-        if not any(hasattr(callback, hook) for hook in _HOOKS):
-            raise ValueError(
-                f"callbacks[{i}] must have at least one of {', '.join(_HOOKS)}, got {callback!r}"
-            )
-    return callbacks
+def _weights_finite(model) -> bool:
+    return all(np.isfinite(p.data).all() for p in model.parameters())
 
 
-def _diverged(model, outputs) -> bool:
-    """True if the weights or the outputs hold NaN or infinity."""
-    arrays = [p.data for p in model.parameters()] + ([] if outputs is None else [outputs])
-    return not all(np.isfinite(a).all() for a in arrays)
-
-
-@contextmanager
-def _input_gradient_skipped(model):
-    """Let the first layer skip d(loss)/d(input) for a block, then restore its switch.
-
-    ``fit`` throws the input gradient away (the data is not trained), so a
-    first layer with a ``needs_input_grad`` switch, such as ``Conv2d``, can
-    skip its most expensive backward product, as PyTorch does for an input
-    that does not require a gradient.
-    """
-    first = model
-    while isinstance(first, Sequential) and len(first) > 0:
-        first = first[0]
-    previous = getattr(first, "needs_input_grad", None)
-    if previous is None:
-        yield
-        return
-    first.needs_input_grad = False
-    try:
-        yield
-    finally:
-        first.needs_input_grad = previous
-
-
-def _train_step(model, xb, yb, loss, optimizer, where: str):
-    """One forward/backward/update; returns the batch loss and the outputs."""
+def _train_step(model, x_batch, y_batch, loss, optimizer):
+    """The five lines of every textbook; returns the batch loss and the outputs."""
     optimizer.zero_grad()
-    outputs = None
-    try:
-        outputs = model(xb)
-        value = loss(outputs, yb)
-        if np.isfinite(value):
-            with _input_gradient_skipped(model):  # nobody reads d(loss)/d(x)
-                model.backward(loss.backward())
-    except ValueError as err:
-        # x was checked for NaN before training, so a NaN met inside the
-        # network, the loss or the gradients means that the numbers blew up.
-        if _diverged(model, outputs) or "contains NaN" in str(err):
-            raise FloatingPointError(
-                f"the loss became NaN at {where}: the weights, outputs or gradients are no "
-                "longer finite (training diverged); try a smaller learning rate"
-            ) from err
-        raise
-    if not np.isfinite(value):
-        raise FloatingPointError(
-            f"the loss became {value} at {where}; training diverged, try a smaller learning rate"
-        )
+    outputs = model(x_batch)
+    value = loss(outputs, y_batch)
+    model.backward(loss.backward())
     optimizer.step()
     return value, outputs
+
+
+def _diverged(what: str, where: str) -> FloatingPointError:
+    return FloatingPointError(
+        f"{what} at {where}: training diverged "
+        "(the inputs, labels and weights were finite before training); "
+        "try a lower learning rate"
+    )
+
+
+def _run_epoch(model, data, loss, optimizer, order, batch_size, callbacks, bar, epoch):
+    """One pass over the samples in ``order``; returns the summed loss and hits."""
+    (x, y), n_batches = data, bar.total
+    total_loss = total_correct = 0.0
+    for batch in range(n_batches):
+        idx = order[batch * batch_size : (batch + 1) * batch_size]
+        where = f"{epoch}, batch {batch + 1} of {n_batches}"
+        try:
+            value, outputs = _train_step(model, x[idx], y[idx], loss, optimizer)
+        except ValueError as err:  # a layer or the loss refused its input
+            if not _weights_finite(model):  # they were finite before training
+                raise _diverged("the weights became NaN or infinite", where) from err
+            err.add_note(f"(raised by the model or the loss at {where})")
+            raise
+        if not np.isfinite(value):
+            raise _diverged(f"the loss became {value}", where)
+        correct = _correct(outputs, y[idx], loss)
+        total_loss, total_correct = total_loss + value * len(idx), total_correct + correct
+        _call(callbacks, "on_batch_end", batch, {"loss": value, "accuracy": correct / len(idx)})
+        seen = min((batch + 1) * batch_size, len(order))
+        # refresh=False: the bar redraws at most every 0.1 s, not on every batch
+        postfix = {"loss": f"{total_loss / seen:.4f}", "acc": f"{total_correct / seen:.3f}"}
+        bar.set_postfix(postfix, refresh=False)
+        bar.update()
+    return total_loss, total_correct
 
 
 def fit(
@@ -172,6 +154,8 @@ def fit(
     callbacks : sequence of objects
         Each may define ``on_epoch_begin(epoch, logs)``, ``on_epoch_end(epoch, logs)``,
         ``on_batch_end(batch, logs)``, ``on_train_end(logs)`` (0-based counters).
+        ``on_train_end`` runs even when an error stops training (with the logs
+        of the last finished epoch); the error is raised after it.
     progress : bool, default True
         Show a tqdm progress bar per epoch (the notebook flavour in Jupyter).
 
@@ -182,14 +166,23 @@ def fit(
 
     Raises
     ------
+    ValueError
+        Before the first step, naming what is at fault: an argument (e.g. the
+        class ``CrossEntropyLoss`` instead of an instance), the inputs (NaN,
+        infinity, a ragged list), the labels (not integers, out of range for
+        the model's outputs, wrong length; validation data too), or weights
+        that are already NaN. Errors raised later by the model carry a note
+        naming epoch and batch.
     FloatingPointError
-        If the loss becomes NaN or infinite (the message names epoch and batch).
+        If the loss or the weights become NaN or infinite: training diverged
+        (the message names epoch and batch and suggests a lower learning rate).
 
     Notes
     -----
-    Nobody needs the gradient with respect to the training images, so while a
-    backward pass runs, the first layer's ``needs_input_grad`` is ``False``
-    (when it has that switch, as ``Conv2d`` does); ``fit`` restores it after.
+    The checks read each array once with ``min`` and ``max`` (NaN propagates
+    through them), which costs far less than one epoch. To skip the gradient
+    with respect to the images, which nobody reads, build the first
+    convolution with ``needs_input_grad=False``; ``fit`` changes no layer.
 
     Shapes
     ------
@@ -207,51 +200,37 @@ def fit(
     >>> h.history["accuracy"][-1]
     1.0
     """
-    x, y = _check_data(x, y)
     batch_size = check_positive_int(batch_size, "batch_size")
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
         raise ValueError(f"epochs must be an integer >= 0, got {epochs!r}")
+    check_tools(loss, optimizer)
+    callbacks = check_callbacks(callbacks)
+    check_weights(model)
+    x, y = check_split(model, x, y, loss, "x", "y")
     if validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise ValueError("validation_data must be a pair (x_val, y_val)")
-        x_val, y_val = _check_data(*validation_data, "x_val", "y_val")
-    callbacks = _check_callbacks(callbacks)
+        validation_data = check_split(model, *validation_data, loss, "x_val", "y_val")
     rng = np.random.default_rng(rng)
     history = History(validation=validation_data is not None)
-    n = x.shape[0]
-    n_batches = math.ceil(n / batch_size)
-    logs = {}
-    for epoch in range(epochs):
-        _call(callbacks, "on_epoch_begin", epoch, {})
-        start_time = time.perf_counter()
-        model.train()
-        order = rng.permutation(n) if shuffle else np.arange(n)
-        total_loss = total_correct = 0.0
-        desc = f"epoch {epoch + 1}/{epochs}"
-        with tqdm(total=n_batches, desc=desc, unit="batch", disable=not progress) as bar:
-            for batch in range(n_batches):
-                idx = order[batch * batch_size : (batch + 1) * batch_size]
-                where = f"epoch {epoch + 1} of {epochs}, batch {batch + 1} of {n_batches}"
-                value, outputs = _train_step(model, x[idx], y[idx], loss, optimizer, where)
-                correct = _correct(outputs, y[idx], loss)
-                total_loss += value * len(idx)
-                total_correct += correct
-                _call(
-                    callbacks,
-                    "on_batch_end",
-                    batch,
-                    {"loss": value, "accuracy": correct / len(idx)},
-                )
-                seen = min((batch + 1) * batch_size, n)
-                bar.set_postfix(loss=f"{total_loss / seen:.4f}", acc=f"{total_correct / seen:.3f}")
-                bar.update()
-            logs = {"loss": total_loss / n, "accuracy": total_correct / n}
-            if validation_data is not None:
-                logs["val_loss"], logs["val_accuracy"] = evaluate_loss(
-                    model, x_val, y_val, loss, batch_size
-                )
+    n_batches, logs = math.ceil(len(x) / batch_size), {}
+    try:
+        for epoch in range(epochs):
+            _call(callbacks, "on_epoch_begin", epoch, {})
+            start_time = time.perf_counter()
+            model.train()
+            order = rng.permutation(len(x)) if shuffle else np.arange(len(x))
+            desc, where = f"epoch {epoch + 1}/{epochs}", f"epoch {epoch + 1} of {epochs}"
+            with tqdm(total=n_batches, desc=desc, unit="batch", disable=not progress) as bar:
+                args = (order, batch_size, callbacks, bar, where)
+                total_loss, correct = _run_epoch(model, (x, y), loss, optimizer, *args)
+                logs = {"loss": total_loss / len(x), "accuracy": correct / len(x)}
+                if validation_data is not None:
+                    val_loss, val_accuracy = evaluate_loss(model, *validation_data, loss)
+                    logs.update(val_loss=val_loss, val_accuracy=val_accuracy)
                 bar.set_postfix({k: f"{v:.4f}" for k, v in logs.items()})
-        history._record(logs, time.perf_counter() - start_time)
-        _call(callbacks, "on_epoch_end", epoch, dict(logs))
-    _call(callbacks, "on_train_end", dict(logs))
+            history._record(logs, time.perf_counter() - start_time)
+            _call(callbacks, "on_epoch_end", epoch, dict(logs))
+    finally:  # also when an error stops training: callbacks can close files
+        _call(callbacks, "on_train_end", dict(logs))
     return history

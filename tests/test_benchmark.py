@@ -24,6 +24,7 @@ from cnn_lib.benchmark_report import (
     ratios,
     verdict,
 )
+from cnn_lib.evaluation import EVAL_BATCH_SIZE
 from cnn_lib.layers.conv import Conv2d
 from cnn_lib.layers.dropout import Dropout
 from cnn_lib.layers.linear import Linear
@@ -50,7 +51,7 @@ def test_quick_run_prints_the_table_and_writes_the_json(tmp_path):
         [sys.executable, "-m", "cnn_lib.benchmark", "--quick", "--json", str(path)],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr
     report = json.loads(path.read_text())
@@ -70,7 +71,7 @@ def test_quick_run_prints_the_table_and_writes_the_json(tmp_path):
     ratio_keys = {k for k in TARGETS if k != "epoch_peak_mb"}
     assert set(report["ratios"]) == (ratio_keys if has_torch else {"im2col_vs_naive_train"})
     assert report["config"]["quick"] is True and report["config"]["batch_size"] == 64
-    assert report["config"]["inference_slice"] == Sequential.eval_chunk_size
+    assert report["config"]["inference_slice"] == EVAL_BATCH_SIZE
     assert report["memory"]["epoch_peak_mb"] > 0 and report["memory"]["max_rss_mb"] > 0
     assert env["numpy"] == np.__version__
     assert env["python"] == ".".join(map(str, sys.version_info[:3]))
@@ -237,7 +238,9 @@ def test_table_lists_rows_ratios_and_verdicts():
 def test_table_header_says_how_eval_batches_are_sliced():
     report = _report(True)
     report["config"]["inference_slice"] = 64
-    assert "inference batch 500 (in slices of 64), best of 5" in format_table(report)
+    assert "inference batch 500 (cnn_lib: predict in batches of 64), best of 5" in format_table(
+        report
+    )
     report["config"]["inference_slice"] = None
     assert "inference batch 500, best of 5" in format_table(report)
 
@@ -282,3 +285,77 @@ def test_max_rss_is_in_megabytes():
     block = np.ones(50 * 2**20 // 8)  # 50 MB, touched by the fill
     assert 50 <= max_rss_mb() < 100_000
     del block
+
+
+# --- the real-data benchmark (--real), on tiny data --------------------------------
+def _tiny_fashion(**_):
+    """A stand-in for load_fashion_mnist: two separable classes of 28x28 images."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 384)
+    x = rng.normal(0.0, 0.1, size=(384, 1, 28, 28)).astype(np.float32)
+    x[y == 1, :, :14] += 1.0  # class 1 has a bright top half
+    return (x[:320], y[:320]), (x[320:], y[320:])
+
+
+@pytest.mark.parametrize("use_torch", [False, True])
+def test_real_benchmark_trains_both_libraries_and_reports_time_and_accuracy(monkeypatch, use_torch):
+    import cnn_lib.benchmark_real as real
+
+    if use_torch:
+        pytest.importorskip("torch")
+    monkeypatch.setattr(real, "load_fashion_mnist", _tiny_fashion)
+    report = real.run_real_benchmark(epochs=3, use_torch=use_torch, seed=1)
+    assert report["config"]["train_images"] == 320 and report["config"]["test_images"] == 64
+    names = ["cnn_lib", "torch"] if use_torch else ["cnn_lib"]
+    assert list(report["results"]) == names
+    for result in report["results"].values():
+        assert result["seconds"] > 0
+        assert result["test_accuracy"] > 0.8  # the classes are easy to tell apart
+    table = real.format_real_table(report)
+    assert "Fashion-MNIST, 3 epochs on 320 images, test accuracy on 64" in table
+    if use_torch:
+        ours, theirs = report["results"]["cnn_lib"], report["results"]["torch"]
+        assert report["time_ratio"] == pytest.approx(ours["seconds"] / theirs["seconds"])
+        gap = 100 * (theirs["test_accuracy"] - ours["test_accuracy"])
+        assert report["accuracy_gap"] == pytest.approx(gap)
+        assert "time cnn_lib / torch:" in table and "accuracy torch - cnn_lib:" in table
+    else:
+        assert "PyTorch is not installed" in table
+
+
+def test_real_benchmark_is_seeded(monkeypatch):
+    import cnn_lib.benchmark_real as real
+
+    monkeypatch.setattr(real, "load_fashion_mnist", _tiny_fashion)
+    runs = [real.run_real_benchmark(epochs=1, use_torch=False, seed=3) for _ in range(2)]
+    accuracies = [r["results"]["cnn_lib"]["test_accuracy"] for r in runs]
+    assert accuracies[0] == accuracies[1]
+
+
+def test_real_model_has_the_issue_architecture():
+    from cnn_lib.benchmark_real import real_model
+
+    model = real_model(rng=0)
+    described = [describe_layer(type(layer).__name__, (), {}) for layer in model]
+    assert len(described) == 10
+    convs = [layer for layer in model if isinstance(layer, Conv2d)]
+    assert [c.weight.shape for c in convs] == [(16, 1, 3, 3), (32, 16, 3, 3)]
+    linears = [layer for layer in model if isinstance(layer, Linear)]
+    assert [lin.weight.shape for lin in linears] == [(128, 1568), (10, 128)]
+    assert model(np.zeros((3, 1, 28, 28), dtype=np.float32)).shape == (3, 10)
+
+
+@pytest.mark.skipif(
+    not __import__("os").path.exists("/usr/share/datasets/fashion-mnist"),
+    reason="Debian's dataset-fashion-mnist is not installed",
+)
+def test_real_benchmark_command_line_quick_run_on_the_real_files():
+    done = subprocess.run(
+        [sys.executable, "-m", "cnn_lib.benchmark", "--real", "--quick", "--no-torch"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    assert "Fashion-MNIST, 1 epochs on 1024 images, test accuracy on 512" in done.stdout
+    assert done.stdout.splitlines()[4].startswith("cnn_lib")

@@ -5,6 +5,9 @@ A ``Module`` is a forward/backward pair in the style of the CS231n layers:
 *cache*); ``backward`` takes d(loss)/d(output), returns d(loss)/d(input) and
 *adds* each parameter's gradient into ``param.grad``. Layers never change their
 own weights; optimizers do (see ``cnn_lib.optim``).
+
+Taught in chapter 10, Backpropagation (book/10_backpropagation.ipynb), where
+the layers become modules with a forward and a backward pass.
 """
 
 from __future__ import annotations

@@ -1,0 +1,191 @@
+"""Real data: train on full Fashion-MNIST with ``fit``, against PyTorch on the CPU.
+
+``python -m cnn_lib.benchmark --real`` trains the network below for 3 epochs
+on the 60,000 training images and measures test accuracy on the 10,000 test
+images, once with ``cnn_lib.fit`` and once with PyTorch (2 threads) when it
+is installed, and reports the time and accuracy of both::
+
+    Conv2d(1, 16, 3, padding=1) - ReLU - MaxPool2d(2) - Conv2d(16, 32, 3, padding=1)
+    - ReLU - MaxPool2d(2) - Flatten - Linear(1568, 128) - ReLU - Linear(128, 10)
+
+SGD with learning rate 0.05 and momentum 0.9, batch 64, shuffled each epoch,
+float32. Each library uses its own default initialisation and its own
+shuffling, both seeded. The first convolution of both skips the gradient with
+respect to the images (nobody reads it; PyTorch skips it because the images
+do not require a gradient). The data come from Debian's
+``dataset-fashion-mnist`` (``/usr/share/datasets/fashion-mnist``) through
+``load_fashion_mnist``; nothing is downloaded unless it is missing.
+
+Taught in chapter 15, Making it fast (book/15_making_it_fast.ipynb).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from cnn_lib.benchmark_report import environment
+from cnn_lib.datasets import load_fashion_mnist
+from cnn_lib.evaluation import predict
+from cnn_lib.layers.activations import ReLU
+from cnn_lib.layers.conv import Conv2d
+from cnn_lib.layers.linear import Flatten, Linear
+from cnn_lib.layers.pooling import MaxPool2d
+from cnn_lib.layers.sequential import Sequential
+from cnn_lib.losses import CrossEntropyLoss
+from cnn_lib.optim import SGD
+from cnn_lib.training import fit
+
+LR, MOMENTUM, BATCH_SIZE, EPOCHS, TORCH_THREADS = 0.05, 0.9, 64, 3, 2
+
+
+def _import_torch():
+    """PyTorch if it is installed, else None."""
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    return torch
+
+
+def real_model(rng=0):
+    """The real-data network in ``cnn_lib``, weights drawn from ``rng``.
+
+    Examples
+    --------
+    >>> real_model()(np.zeros((2, 1, 28, 28), dtype=np.float32)).shape
+    (2, 10)
+    """
+    rng = np.random.default_rng(rng)
+    first = Conv2d(1, 16, 3, padding=1, rng=rng)
+    first.needs_input_grad = False  # the images need no gradient (as in PyTorch)
+    return Sequential(
+        first,
+        ReLU(),
+        MaxPool2d(2),
+        Conv2d(16, 32, 3, padding=1, rng=rng),
+        ReLU(),
+        MaxPool2d(2),
+        Flatten(),
+        Linear(32 * 7 * 7, 128, rng=rng),
+        ReLU(),
+        Linear(128, 10, rng=rng),
+    )
+
+
+def _train_cnn_lib(data, epochs, seed):
+    (x, y), (x_test, y_test) = data
+    model = real_model(seed)
+    optimizer = SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
+    start = time.perf_counter()
+    fit(model, x, y, loss=CrossEntropyLoss(), optimizer=optimizer, epochs=epochs,
+        batch_size=BATCH_SIZE, rng=seed, progress=False)  # fmt: skip
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "test_accuracy": float(np.mean(predict(model, x_test) == y_test))}
+
+
+def _train_torch(torch, data, epochs, seed):
+    (x, y), (x_test, y_test) = (tuple(map(torch.from_numpy, pair)) for pair in data)
+    torch.manual_seed(seed)
+    nn = torch.nn
+    net = nn.Sequential(
+        nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(32 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10),
+    )  # fmt: skip
+    optimizer = torch.optim.SGD(net.parameters(), lr=LR, momentum=MOMENTUM)
+    loss = nn.CrossEntropyLoss()
+    start = time.perf_counter()
+    for _ in range(epochs):
+        order = torch.randperm(len(x))
+        for i in range(0, len(x), BATCH_SIZE):
+            idx = order[i : i + BATCH_SIZE]
+            optimizer.zero_grad()
+            loss(net(x[idx]), y[idx]).backward()
+            optimizer.step()
+    seconds = time.perf_counter() - start
+    with torch.no_grad():
+        labels = torch.cat(
+            [net(x_test[i : i + 1000]).argmax(1) for i in range(0, len(x_test), 1000)]
+        )
+    return {"seconds": seconds, "test_accuracy": float((labels == y_test).float().mean())}
+
+
+def run_real_benchmark(epochs=EPOCHS, train_size=None, test_size=None, use_torch=True, seed=0):
+    """Train the real-data network with ``cnn_lib`` and PyTorch; time and accuracy.
+
+    Parameters
+    ----------
+    epochs : int, default 3
+    train_size, test_size : int, optional
+        Use only the first images of each split (all by default: 60,000 and
+        10,000); for a quick check.
+    use_torch : bool, default True
+        Include PyTorch when it can be imported.
+    seed : int, default 0
+        Seeds the weights and the shuffling of both libraries.
+
+    Returns
+    -------
+    dict
+        ``"results"``: per library ``{"seconds", "test_accuracy"}``;
+        ``"time_ratio"`` (cnn_lib / torch), ``"accuracy_gap"`` (torch minus
+        cnn_lib, in points); ``"config"``, ``"environment"``.
+    """
+    env = environment()
+    (x, y), (x_test, y_test) = load_fashion_mnist(progress=False)
+    data = ((x[:train_size], y[:train_size]), (x_test[:test_size], y_test[:test_size]))
+    results = {"cnn_lib": _train_cnn_lib(data, epochs, seed)}
+    torch = _import_torch() if use_torch else None
+    report = {"results": results}
+    if torch is not None:
+        old_threads = torch.get_num_threads()
+        torch.set_num_threads(TORCH_THREADS)
+        try:
+            results["torch"] = _train_torch(torch, data, epochs, seed)
+        finally:
+            torch.set_num_threads(old_threads)
+        env["torch"], env["torch_threads"] = torch.__version__, TORCH_THREADS
+        ours, theirs = results["cnn_lib"], results["torch"]
+        report["time_ratio"] = ours["seconds"] / theirs["seconds"]
+        report["accuracy_gap"] = 100 * (theirs["test_accuracy"] - ours["test_accuracy"])
+    report["config"] = {
+        "epochs": epochs,
+        "train_images": len(data[0][0]),
+        "test_images": len(data[1][0]),
+        "optimizer": f"SGD(lr={LR}, momentum={MOMENTUM})",
+        "batch_size": BATCH_SIZE,
+        "seed": seed,
+    }
+    report["environment"] = env
+    return report
+
+
+def format_real_table(report: dict) -> str:
+    """The dict of ``run_real_benchmark`` as a plain-text table."""
+    c = report["config"]
+    lines = [
+        f"Real data: Fashion-MNIST, {c['epochs']} epochs on {c['train_images']} images, "
+        f"test accuracy on {c['test_images']}",
+        f"{c['optimizer']}, batch {c['batch_size']}, seed {c['seed']}",
+        "",
+        f"{'library':<12}{'train time s':>14}{'test accuracy':>15}",
+    ]
+    for name, r in report["results"].items():
+        lines.append(f"{name:<12}{r['seconds']:>14.1f}{100 * r['test_accuracy']:>14.1f}%")
+    if "time_ratio" in report:
+        ratio, gap = report["time_ratio"], report["accuracy_gap"]
+        lines += [
+            "",
+            f"time cnn_lib / torch: {ratio:.2f}x (target <= 2.0x: "
+            f"{'met' if ratio <= 2.0 else 'MISSED'})",
+            f"accuracy torch - cnn_lib: {gap:+.1f} points (target within 1: "
+            f"{'met' if abs(gap) <= 1.0 else 'MISSED'})",
+        ]
+    else:
+        lines.append("PyTorch is not installed: install it to add the comparison row.")
+    load, cpus = report["environment"].get("load_average"), report["environment"].get("cpu_count")
+    if load and load[0] > (cpus or 1) / 2:
+        lines.append(f"WARNING: load average {load[0]:.1f} on {cpus} CPUs: timings are unreliable.")
+    return "\n".join(lines)
