@@ -28,9 +28,9 @@ def max_pool2d_naive(x, kernel_size, stride=None):
 
     Examples
     --------
-    >>> max_pool2d_naive(np.arange(16.0).reshape(1, 1, 4, 4), 2)
-    array([[[[ 5.,  7.],
-             [13., 15.]]]])
+    >>> max_pool2d_naive(np.arange(9.0).reshape(1, 1, 3, 3), 2, 1)[0, 0]
+    array([[4., 5.],
+           [7., 8.]])
     """
     (kh, kw), (sh, sw), (out_h, out_w) = pool_geometry(x.shape, kernel_size, stride)
     y = np.zeros((*x.shape[:2], out_h, out_w), dtype=x.dtype)
@@ -48,10 +48,9 @@ def max_pool2d_backward_naive(grad_output, x, kernel_size, stride=None):
 
     Examples
     --------
-    >>> x = np.array([[[[1.0, 3.0], [3.0, 2.0]]]])
-    >>> max_pool2d_backward_naive(np.ones((1, 1, 1, 1)), x, 2)[0, 0]
-    array([[0., 1.],
-           [0., 0.]])
+    >>> x = np.array([[[[1.0, 3.0, 0.0]]]])  # overlapping windows share the 3
+    >>> max_pool2d_backward_naive(np.ones((1, 1, 1, 2)), x, (1, 2), 1)[0, 0]
+    array([[0., 2., 0.]])
     """
     (kh, kw), (sh, sw), (out_h, out_w) = pool_geometry(x.shape, kernel_size, stride)
     dx = np.zeros(x.shape, dtype=np.result_type(grad_output, x))
@@ -67,40 +66,36 @@ def max_pool2d_backward_naive(grad_output, x, kernel_size, stride=None):
 
 
 def avg_pool2d_naive(x, kernel_size, stride=None):
-    """Average pooling as a loop over every window (the teaching version).
+    """Average pooling as a loop over window positions, all samples and channels at once.
 
     Examples
     --------
-    >>> avg_pool2d_naive(np.arange(16.0).reshape(1, 1, 4, 4), 2)[0, 0]
-    array([[ 2.5,  4.5],
-           [10.5, 12.5]])
+    >>> x = np.array([[[[1.0, 3.0, 5.0, 7.0], [3.0, 5.0, 7.0, 9.0]]]])
+    >>> avg_pool2d_naive(x, 2)  # two 2x2 windows side by side
+    array([[[[3., 7.]]]])
     """
     (kh, kw), (sh, sw), (out_h, out_w) = pool_geometry(x.shape, kernel_size, stride)
     y = np.zeros((*x.shape[:2], out_h, out_w), dtype=x.dtype)
-    for n in range(x.shape[0]):
-        for c in range(x.shape[1]):
-            for i in range(out_h):
-                for j in range(out_w):
-                    window = x[n, c, i * sh : i * sh + kh, j * sw : j * sw + kw]
-                    y[n, c, i, j] = window.mean()
+    for i in range(out_h):
+        for j in range(out_w):
+            y[:, :, i, j] = x[:, :, i * sh : i * sh + kh, j * sw : j * sw + kw].mean(axis=(2, 3))
     return y
 
 
 def avg_pool2d_backward_naive(grad_output, input_shape, kernel_size, stride=None):
-    """Gradient of average pooling: each window's pixels get an equal share.
+    """Gradient of average pooling: each window's ``kH * kW`` pixels get an equal share.
 
     Examples
     --------
-    >>> avg_pool2d_backward_naive(np.ones((1, 1, 1, 1)), (1, 1, 2, 2), 2)[0, 0]
-    array([[0.25, 0.25],
-           [0.25, 0.25]])
+    >>> avg_pool2d_backward_naive(np.ones((1, 1, 2, 2)), (1, 1, 3, 3), 2, 1)[0, 0]
+    array([[0.25, 0.5 , 0.25],
+           [0.5 , 1.  , 0.5 ],
+           [0.25, 0.5 , 0.25]])
     """
     (kh, kw), (sh, sw), (out_h, out_w) = pool_geometry(input_shape, kernel_size, stride)
     dx = np.zeros(input_shape, dtype=np.result_type(grad_output, np.float32))
-    for n in range(input_shape[0]):
-        for c in range(input_shape[1]):
-            for i in range(out_h):
-                for j in range(out_w):
-                    share = grad_output[n, c, i, j] / (kh * kw)
-                    dx[n, c, i * sh : i * sh + kh, j * sw : j * sw + kw] += share
+    for i in range(out_h):
+        for j in range(out_w):
+            share = grad_output[:, :, i, j] / (kh * kw)  # (N, C): one share per window
+            dx[:, :, i * sh : i * sh + kh, j * sw : j * sw + kw] += share[:, :, None, None]
     return dx
