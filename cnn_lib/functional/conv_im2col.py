@@ -171,20 +171,10 @@ def conv2d_backward_im2col(
 ):
     """Gradients of :func:`conv2d_im2col`, as two matrix products and a col2im.
 
-    Parameters
-    ----------
-    grad_output : ndarray, shape ``(N, O, H_out, W_out)``
-    x, weight, bias, stride, padding, dilation
-        As given to :func:`conv2d_im2col`.
-    cols : ndarray, optional
-        The matrix ``conv2d_im2col(..., return_cols=True)`` returned; rebuilt when None.
-    needs_input_grad : bool, default True
-        False skips ``dx`` (returned as None), e.g. for a network's first layer.
-
-    Returns
-    -------
-    dx, dw, db
-        As from :func:`cnn_lib.functional.conv_naive.conv2d_backward_naive`.
+    Arguments and result as for :func:`cnn_lib.functional.conv_naive.conv2d_backward_naive`,
+    plus ``cols``, the matrix ``conv2d_im2col(..., return_cols=True)`` returned
+    (rebuilt when None), and ``needs_input_grad``: False skips ``dx`` (returned
+    as None), e.g. for a network's first layer.
     """
     stride, pads, dilation = conv_geometry(weight.shape[2:], stride, padding, dilation)
     if cols is None:

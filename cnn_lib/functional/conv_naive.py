@@ -27,24 +27,10 @@ from cnn_lib.functional.padding import conv_geometry, pad2d
 def conv2d_naive(x, weight, bias=None, stride=1, padding=0, dilation=1):
     """Multi-channel 2-D convolution (cross-correlation) with explicit loops.
 
-    No argument checks here, so the loops stay in view: ``conv2d(...,
-    impl="naive")`` validates its arguments and then calls this function.
-
-    Parameters
-    ----------
-    x : ndarray, shape ``(N, C, H, W)``
-    weight : ndarray, shape ``(O, C, kH, kW)``
-    bias : ndarray, shape ``(O,)``, or None
-    stride, dilation : int or (h, w)
-    padding : int, (ph, pw), "valid", "same" or "full"
-
-    Returns
-    -------
-    ndarray, shape ``(N, O, H_out, W_out)``
-
-    Shapes
-    ------
-    ``x: (N, C, H, W), weight: (O, C, kH, kW) -> (N, O, H_out, W_out)``
+    Arguments and result as in :func:`cnn_lib.functional.conv2d`: ``x`` of shape
+    ``(N, C, H, W)`` and ``weight`` of shape ``(O, C, kH, kW)`` give ``y`` of
+    shape ``(N, O, H_out, W_out)``. No argument checks here, so the loops stay
+    in view: ``conv2d(..., impl="naive")`` validates, then calls this function.
 
     Examples
     --------
@@ -77,21 +63,11 @@ def conv2d_backward_naive(grad_output, x, weight, bias=None, stride=1, padding=0
     """Gradients of :func:`conv2d_naive`: the forward's loops, run backwards.
 
     The forward computed ``y[n, o, i, j] = sum(window * weight[o]) + bias[o]``.
-    With ``g = grad_output[n, o, i, j]``, the chain rule on that one
-    multiply-add gives ``g * window`` for ``weight[o]``, ``g * weight[o]`` for
-    the window's pixels and ``g`` for ``bias[o]``; every output adds its share.
-
-    Parameters
-    ----------
-    grad_output : ndarray, shape ``(N, O, H_out, W_out)``
-    x, weight, bias, stride, padding, dilation
-        As given to :func:`conv2d_naive`.
-
-    Returns
-    -------
-    dx, dw, db
-        Shapes of ``x``, ``weight`` and ``bias`` (``db`` is None when
-        ``bias`` is None).
+    With ``g = grad_output[n, o, i, j]`` (shape ``(N, O, H_out, W_out)``), the
+    chain rule on that one multiply-add gives ``g * window`` for ``weight[o]``,
+    ``g * weight[o]`` for the window's pixels and ``g`` for ``bias[o]``. The
+    other arguments are those given to :func:`conv2d_naive`. Returns ``dx, dw,
+    db``, shaped like ``x``, ``weight`` and ``bias`` (``db`` None without bias).
 
     Examples
     --------

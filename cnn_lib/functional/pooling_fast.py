@@ -56,8 +56,7 @@ def max_pool2d_backward_fast(grad_output, x, kernel_size, stride=None, y=None):
     """Route each output gradient to the (first) maximum of its window.
 
     Visit the window offsets in reading order; a pixel equal to its window's
-    max takes the gradient unless an earlier offset already did (ties). No
-    argmax and no one-hot masks.
+    max takes the gradient unless an earlier offset already did (ties).
 
     Parameters
     ----------
