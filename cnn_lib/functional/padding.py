@@ -88,10 +88,9 @@ def resolve_padding(padding, kernel_size, stride=1, dilation=1):
     Parameters
     ----------
     padding : int, (ph, pw), ((top, bottom), (left, right)), or str
-        ``"valid"`` is no padding. ``"same"`` keeps the size (stride 1 only);
-        an even kernel gets the extra row/column at the bottom/right, as in
-        PyTorch. ``"full"`` is ``dilation * (kernel_size - 1)`` on every side,
-        so each input pixel meets every kernel weight.
+        ``"valid"`` is no padding. ``"same"`` keeps the size (stride 1 only; an
+        even kernel pads one more at the bottom/right, as PyTorch does).
+        ``"full"`` is ``dilation * (kernel_size - 1)`` on every side.
     kernel_size, stride, dilation : int or (h, w)
 
     Returns
@@ -106,27 +105,9 @@ def resolve_padding(padding, kernel_size, stride=1, dilation=1):
     >>> resolve_padding((1, 2), 3)
     ((1, 1), (2, 2))
     """
-    kh, kw = pair(kernel_size, "kernel_size")
-    sh, sw = pair(stride, "stride")
-    dil_h, dil_w = pair(dilation, "dilation")
+    geometry = pair(kernel_size, "kernel_size"), pair(stride, "stride"), pair(dilation, "dilation")
     if isinstance(padding, str):
-        if padding not in PADDING_MODES:
-            raise ValueError(
-                f"padding must be an int, a pair (ph, pw) or one of "
-                f"{', '.join(repr(m) for m in PADDING_MODES)}, got {padding!r}"
-            )
-        if padding == "valid":
-            return (0, 0), (0, 0)
-        total_h, total_w = dil_h * (kh - 1), dil_w * (kw - 1)
-        if padding == "full":
-            return (total_h, total_h), (total_w, total_w)
-        if (sh, sw) != (1, 1):
-            shown = sh if sh == sw else (sh, sw)
-            raise ValueError(
-                f"padding='same' needs stride=1, got stride={shown}; "
-                "use an explicit int padding with strided convolutions"
-            )
-        return (total_h // 2, total_h - total_h // 2), (total_w // 2, total_w - total_w // 2)
+        return _named_padding(padding, *geometry)
     if isinstance(padding, (tuple, list)) and len(padding) == 2:
         if all(isinstance(p, (tuple, list)) and len(p) == 2 for p in padding):
             return tuple(
@@ -138,6 +119,28 @@ def resolve_padding(padding, kernel_size, stride=1, dilation=1):
         raise ValueError(f"padding must be an int or a pair (ph, pw), got {padding!r}")
     p = _check_non_negative_int(padding, "padding")
     return (p, p), (p, p)
+
+
+def _named_padding(padding, kernel_size, stride, dilation):
+    """Explicit padding for ``"valid"``, ``"same"`` or ``"full"`` (see :func:`resolve_padding`)."""
+    if padding not in PADDING_MODES:
+        raise ValueError(
+            f"padding must be an int, a pair (ph, pw) or one of "
+            f"{', '.join(repr(m) for m in PADDING_MODES)}, got {padding!r}"
+        )
+    if padding == "valid":
+        return (0, 0), (0, 0)
+    (kh, kw), (sh, sw), (dil_h, dil_w) = kernel_size, stride, dilation
+    total_h, total_w = dil_h * (kh - 1), dil_w * (kw - 1)
+    if padding == "full":
+        return (total_h, total_h), (total_w, total_w)
+    if (sh, sw) != (1, 1):
+        shown = sh if sh == sw else (sh, sw)
+        raise ValueError(
+            f"padding='same' needs stride=1, got stride={shown}; "
+            "use an explicit int padding with strided convolutions"
+        )
+    return (total_h // 2, total_h - total_h // 2), (total_w // 2, total_w - total_w // 2)
 
 
 def conv_geometry(kernel_size, stride, padding, dilation):
