@@ -6,7 +6,8 @@ The library behind the book. Everything public is importable from here::
     model = cl.Sequential(cl.Conv2d(1, 8, 3, padding=1), cl.ReLU(), cl.MaxPool2d(2))
 
 The import graph flows one way: ``functional`` <- ``layers`` <- ``losses`` /
-``optim`` / ``training`` <- ``viz`` / ``widgets``.
+``optim`` / ``training`` <- ``viz`` / ``widgets``. The book teaches it chapter
+by chapter; the quick start (``book/quickstart.ipynb``) shows it in one page.
 """
 
 from cnn_lib import datasets, functional, optim

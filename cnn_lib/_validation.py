@@ -2,25 +2,53 @@
 
 Each check raises ``ValueError`` with a message that names the argument, says
 what was expected and shows what was received, so a learner can fix the call
-without reading the library's source.
+without reading the library's source. Cheap checks (shapes, channels, sizes)
+come before expensive ones (converting dtypes, scanning for NaN), so a wrong
+call on a huge array fails at once. No chapter teaches this module; every
+chapter's code meets its messages.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+
+#: Largest array (in bytes) an operation allocates without refusing up front.
+MAX_ARRAY_BYTES = 2 * 2**30
+
+
+def as_array(x, name: str) -> np.ndarray:
+    """Return ``x`` as a numeric ndarray without copying or scanning it.
+
+    Refuses ragged nested lists and non-numeric dtypes with a clear message.
+    Callers check shapes next, then call :func:`as_float_array`.
+    """
+    if isinstance(x, np.ndarray):
+        array = x
+    else:
+        try:
+            array = np.asarray(x)
+        except ValueError as err:  # NumPy's "inhomogeneous shape" message
+            raise ValueError(
+                f"{name} is a ragged nested list (its rows have different lengths), so it "
+                "is not an array; give every row the same length, or pass an ndarray"
+            ) from err
+    if array.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must be a numeric array, got dtype {array.dtype}")
+    return array
 
 
 def as_float_array(x, name: str) -> np.ndarray:
     """Return ``x`` as a floating-point ndarray, refusing NaN.
 
     Integer input (e.g. ``uint8`` pixels) is converted to float32; float input
-    keeps its dtype so float64 gradient checks stay in float64.
+    keeps its dtype so float64 gradient checks stay in float64. Integers cannot
+    hold NaN, so only float input is scanned.
     """
-    x = np.asarray(x)
-    if x.dtype.kind in "biu":
-        x = x.astype(np.float32)
-    elif x.dtype.kind != "f":
-        raise ValueError(f"{name} must be a numeric array, got dtype {x.dtype}")
+    x = as_array(x, name)
+    if x.dtype.kind != "f":
+        return x.astype(np.float32)
     # min() propagates NaN and, unlike isnan(x).any(), allocates no mask: this
     # check runs on every layer input, so it must cost less than the layer.
     if x.size and np.isnan(x.min()):
@@ -29,6 +57,55 @@ def as_float_array(x, name: str) -> np.ndarray:
             "clean the data (e.g. np.nan_to_num) before passing it in"
         )
     return x
+
+
+def check_finite(array: np.ndarray, name: str) -> None:
+    """Raise unless every entry of ``array`` (e.g. a layer's weights) is finite."""
+    if not np.isfinite(array).all():
+        raise ValueError(
+            f"{name} contains NaN or infinite values (shape {array.shape}); the weights "
+            "diverged (try a lower learning rate) or were loaded from a bad file"
+        )
+
+
+def check_allocation(shape, dtype, what: str, who: str, fix: str) -> None:
+    """Refuse, before allocating, an array of ``shape`` larger than ``MAX_ARRAY_BYTES``.
+
+    ``what`` names the array (e.g. ``"the im2col matrix"``), ``fix`` says how to shrink it.
+    """
+    nbytes = math.prod(int(s) for s in shape) * np.dtype(dtype).itemsize
+    if nbytes > MAX_ARRAY_BYTES:
+        raise ValueError(
+            f"{who} would allocate {what} of shape {tuple(shape)}, {nbytes / 2**30:.3g} GiB "
+            f"(more than the {MAX_ARRAY_BYTES / 2**30:g} GiB limit); {fix}"
+        )
+
+
+def check_rng(rng) -> np.random.Generator:
+    """Return a ``numpy.random.Generator`` from ``rng`` (a Generator, an int seed or None)."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
+        if rng is not None and rng < 0:
+            raise ValueError(f"rng must be a non-negative int seed, got {rng}")
+        return np.random.default_rng(rng)
+    raise ValueError(
+        "rng must be a numpy.random.Generator, a non-negative int seed or None, "
+        f"got {rng!r} ({type(rng).__name__}); e.g. rng=0 or rng=np.random.default_rng(0)"
+    )
+
+
+def uniform_float32(rng: np.random.Generator, bound: float, shape) -> np.ndarray:
+    """Float32 samples of ``U(-bound, bound)``, drawn in float32 (no float64 copy).
+
+    ``rng.uniform`` always returns float64: for ``Linear(20_000_000, 10)`` that
+    is a 1.6 GB temporary for an 800 MB weight. Scaling ``rng.random`` in place
+    keeps the peak at the final array's size.
+    """
+    w = rng.random(shape, dtype=np.float32)
+    w *= np.float32(2 * bound)
+    w -= np.float32(bound)
+    return w
 
 
 def check_ndim(x: np.ndarray, ndim: int, name: str, layout: str) -> None:

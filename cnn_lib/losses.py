@@ -7,6 +7,8 @@ Usage mirrors PyTorch, without autograd::
     model.backward(grad)
 
 Every loss uses mean reduction, so its gradient carries a ``1/N`` (or ``1/size``).
+Taught in chapter 9, Softmax and cross-entropy (``CrossEntropyLoss``); the
+training loop of chapter 13, Training a CNN end to end, uses them.
 """
 
 from __future__ import annotations

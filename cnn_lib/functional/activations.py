@@ -7,7 +7,7 @@ helpers take the forward *input* ``x``; sigmoid and tanh take the forward
 (``sigmoid' = y (1 - y)``, ``tanh' = 1 - y**2``).
 
 All functions keep the dtype of their input (float32 stays float32) and work on
-arrays of any shape.
+arrays of any shape. Taught in chapter 7, Activation functions.
 """
 
 from __future__ import annotations

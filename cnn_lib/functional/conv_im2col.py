@@ -1,5 +1,10 @@
 """Fast convolution: unfold the windows into a matrix, then one matrix multiply.
 
+Taught in chapter 15, Making it fast (``im2col`` first appears in chapter 3,
+Convolution). ``conv2d(..., impl="im2col")``, the default, runs these functions
+after checking the arguments; they take the same arguments as their naive
+twins in :mod:`cnn_lib.functional.conv_naive`.
+
 *im2col* copies every ``(C, kH, kW)`` window of the padded input into one
 column of a matrix: sample ``n`` gets ``cols[n]`` of shape
 ``(C * kH * kW, H_out * W_out)``. Flattening the weights to
@@ -23,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from cnn_lib.functional.padding import pad2d, window_offsets
+from cnn_lib.functional.padding import conv_geometry, pad2d, window_offsets
 
 
 def _output_hw(x_pad_shape, kernel_size, stride, dilation):
@@ -58,10 +63,10 @@ def im2col(x_pad, kernel_size, stride=(1, 1), dilation=(1, 1)):
            [3., 4., 6., 7.],
            [4., 5., 7., 8.]])
     """
-    (kh, kw), (sh, sw), (dh, dw) = kernel_size, stride, dilation
+    (kh, kw), (sh, sw), (dil_h, dil_w) = kernel_size, stride, dilation
     # A zero-copy view (N, C, H_out, W_out, kH, kW) of all windows...
-    windows = sliding_window_view(x_pad, (dh * (kh - 1) + 1, dw * (kw - 1) + 1), axis=(2, 3))
-    windows = windows[:, :, ::sh, ::sw, ::dh, ::dw]
+    windows = sliding_window_view(x_pad, (dil_h * (kh - 1) + 1, dil_w * (kw - 1) + 1), axis=(2, 3))
+    windows = windows[:, :, ::sh, ::sw, ::dil_h, ::dil_w]
     n, c, out_h, out_w = windows.shape[:4]
     # ...which the reshape copies, once, into (N, C, kH, kW, H_out, W_out) order.
     return windows.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, out_h * out_w)
@@ -75,9 +80,9 @@ def _im2col_with_ones(x_pad, kernel_size, stride, dilation):
     (as large as the input times ``O / C``). The windows are copied straight
     into the preallocated matrix, so this costs no more than :func:`im2col`.
     """
-    (kh, kw), (sh, sw), (dh, dw) = kernel_size, stride, dilation
-    windows = sliding_window_view(x_pad, (dh * (kh - 1) + 1, dw * (kw - 1) + 1), axis=(2, 3))
-    windows = windows[:, :, ::sh, ::sw, ::dh, ::dw]
+    (kh, kw), (sh, sw), (dil_h, dil_w) = kernel_size, stride, dilation
+    windows = sliding_window_view(x_pad, (dil_h * (kh - 1) + 1, dil_w * (kw - 1) + 1), axis=(2, 3))
+    windows = windows[:, :, ::sh, ::sw, ::dil_h, ::dil_w]
     n, c, out_h, out_w = windows.shape[:4]
     rows = c * kh * kw
     cols = np.empty((n, rows + 1, out_h * out_w), dtype=x_pad.dtype)
@@ -107,26 +112,39 @@ def col2im(cols, x_pad_shape, kernel_size, stride=(1, 1), dilation=(1, 1)):
            [1., 2., 1.]])
     """
     n, c = x_pad_shape[:2]
-    (kh, kw), (sh, sw), (dh, dw) = kernel_size, stride, dilation
+    (kh, kw), (sh, sw), (dil_h, dil_w) = kernel_size, stride, dilation
     out_h, out_w = _output_hw(x_pad_shape, kernel_size, stride, dilation)
     blocks = cols.reshape(n, c, kh, kw, out_h, out_w)  # one (N, C, H_out, W_out) slab per offset
     grad = np.zeros(x_pad_shape, dtype=cols.dtype)
-    for u, v, rows, columns in window_offsets((kh, kw), (sh, sw), (dh, dw), (out_h, out_w)):
+    for u, v, rows, columns in window_offsets((kh, kw), (sh, sw), (dil_h, dil_w), (out_h, out_w)):
         grad[:, :, rows, columns] += blocks[:, :, u, v]
     return grad
 
 
-def conv2d_im2col_forward(x, weight, bias, stride, padding, dilation):
-    """Convolution by im2col; returns ``(y, cache)`` for the backward pass.
+def conv2d_im2col(x, weight, bias=None, stride=1, padding=0, dilation=1, return_cols=False):
+    """Convolution by im2col: the same result as :func:`conv2d_naive`, vectorized.
 
-    Arguments are already validated and normalised: ``stride`` and
-    ``dilation`` are ``(h, w)``, ``padding`` is ``((top, bottom), (left, right))``.
+    Parameters
+    ----------
+    x, weight, bias, stride, padding, dilation
+        As for :func:`cnn_lib.functional.conv_naive.conv2d_naive`.
+    return_cols : bool, default False
+        Also return the im2col matrix, which the backward pass can reuse.
 
-    Shapes
-    ------
-    ``x: (N, C, H, W), weight: (O, C, kH, kW) -> y: (N, O, H_out, W_out)``
+    Returns
+    -------
+    y : ndarray, shape ``(N, O, H_out, W_out)``
+    cols : ndarray, shape ``(N, C * kH * kW (+ 1 with a bias), H_out * W_out)``
+        Only with ``return_cols=True``.
+
+    Examples
+    --------
+    >>> conv2d_im2col(np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2)))
+    array([[[[4., 4.],
+             [4., 4.]]]])
     """
-    x_pad = pad2d(x, padding)
+    stride, pads, dilation = conv_geometry(weight.shape[2:], stride, padding, dilation)
+    x_pad = pad2d(x, pads)
     n_out, _, kh, kw = weight.shape
     weight_2d = weight.reshape(n_out, -1)
     if bias is None:
@@ -137,32 +155,46 @@ def conv2d_im2col_forward(x, weight, bias, stride, padding, dilation):
         weight_2d = np.concatenate([weight_2d, bias[:, None]], axis=1, dtype=dtype)
     y = weight_2d @ cols  # (N, O, H_out * W_out): one GEMM per sample
     y = y.reshape(x.shape[0], n_out, *_output_hw(x_pad.shape, (kh, kw), stride, dilation))
-    cache = (cols, x.shape, x_pad.shape, weight, bias is not None, stride, padding, dilation)
-    return y, cache
+    return (y, cols) if return_cols else y
 
 
-def conv2d_im2col_backward(grad_output, cache, need_input_grad=True):
-    """Gradients from the cache of :func:`conv2d_im2col_forward`.
+def conv2d_backward_im2col(
+    grad_output,
+    x,
+    weight,
+    bias=None,
+    stride=1,
+    padding=0,
+    dilation=1,
+    cols=None,
+    needs_input_grad=True,
+):
+    """Gradients of :func:`conv2d_im2col`, as two matrix products and a col2im.
 
-    Returns
-    -------
-    grad_x, grad_weight, grad_bias
-        ``grad_x`` is None when ``need_input_grad`` is False (e.g. the first
-        layer of a network); ``grad_bias`` is None when there was no bias.
+    Arguments and result as for :func:`cnn_lib.functional.conv_naive.conv2d_backward_naive`,
+    plus ``cols``, the matrix ``conv2d_im2col(..., return_cols=True)`` returned
+    (rebuilt when None), and ``needs_input_grad``: False skips ``dx`` (returned
+    as None), e.g. for a network's first layer.
     """
-    cols, x_shape, x_pad_shape, weight, has_bias, stride, padding, dilation = cache
+    stride, pads, dilation = conv_geometry(weight.shape[2:], stride, padding, dilation)
+    if cols is None:
+        cols = conv2d_im2col(x, weight, bias, stride, pads, dilation, return_cols=True)[1]
     n_out = weight.shape[0]
     g = grad_output.reshape(grad_output.shape[0], n_out, -1)  # (N, O, H_out * W_out)
     # dL/dW = sum over samples of g[n] @ cols[n].T (the transpose is a free view).
-    grad_weight_2d = (g @ cols.transpose(0, 2, 1)).sum(axis=0)
-    grad_bias = None
-    if has_bias:  # the row of ones in cols gives the bias column: sum of g
-        grad_weight_2d, grad_bias = grad_weight_2d[:, :-1], grad_weight_2d[:, -1]
-    grad_weight = grad_weight_2d.reshape(weight.shape)
-    grad_x = None
-    if need_input_grad:
-        grad_cols = weight.reshape(n_out, -1).T @ g  # (N, C * kH * kW, H_out * W_out)
-        grad_x_pad = col2im(grad_cols, x_pad_shape, weight.shape[2:], stride, dilation)
-        (top, _), (left, _) = padding
-        grad_x = grad_x_pad[:, :, top : top + x_shape[2], left : left + x_shape[3]]
-    return grad_x, grad_weight, grad_bias
+    dw_2d = (g @ cols.transpose(0, 2, 1)).sum(axis=0)
+    db = None
+    if bias is not None:  # the row of ones in cols gives the bias column: sum of g
+        dw_2d, db = dw_2d[:, :-1], dw_2d[:, -1]
+    dw = dw_2d.reshape(weight.shape)
+    dx = None
+    if needs_input_grad:
+        dcols = weight.reshape(n_out, -1).T @ g  # (N, C * kH * kW, H_out * W_out)
+        x_pad_shape = (
+            *x.shape[:2],
+            *(size + sum(p) for size, p in zip(x.shape[2:], pads, strict=True)),
+        )
+        dx_pad = col2im(dcols, x_pad_shape, weight.shape[2:], stride, dilation)
+        (top, _), (left, _) = pads
+        dx = dx_pad[:, :, top : top + x.shape[2], left : left + x.shape[3]]
+    return dx, dw, db

@@ -1,5 +1,7 @@
 """Window geometry: padding, output sizes and where each window sits.
 
+Taught in chapter 4, Padding and stride.
+
 Every sliding-window operation (convolution, pooling) shares the same
 arithmetic. A kernel of size ``k`` with dilation ``d`` covers
 ``d * (k - 1) + 1`` input pixels; sliding it with step ``stride`` over an input
@@ -86,10 +88,9 @@ def resolve_padding(padding, kernel_size, stride=1, dilation=1):
     Parameters
     ----------
     padding : int, (ph, pw), ((top, bottom), (left, right)), or str
-        ``"valid"`` is no padding. ``"same"`` keeps the size (stride 1 only);
-        an even kernel gets the extra row/column at the bottom/right, as in
-        PyTorch. ``"full"`` is ``dilation * (kernel_size - 1)`` on every side,
-        so each input pixel meets every kernel weight.
+        ``"valid"`` is no padding. ``"same"`` keeps the size (stride 1 only; an
+        even kernel pads one more at the bottom/right, as PyTorch does).
+        ``"full"`` is ``dilation * (kernel_size - 1)`` on every side.
     kernel_size, stride, dilation : int or (h, w)
 
     Returns
@@ -104,27 +105,9 @@ def resolve_padding(padding, kernel_size, stride=1, dilation=1):
     >>> resolve_padding((1, 2), 3)
     ((1, 1), (2, 2))
     """
-    kh, kw = pair(kernel_size, "kernel_size")
-    sh, sw = pair(stride, "stride")
-    dh, dw = pair(dilation, "dilation")
+    geometry = pair(kernel_size, "kernel_size"), pair(stride, "stride"), pair(dilation, "dilation")
     if isinstance(padding, str):
-        if padding not in PADDING_MODES:
-            raise ValueError(
-                f"padding must be an int, a pair (ph, pw) or one of "
-                f"{', '.join(repr(m) for m in PADDING_MODES)}, got {padding!r}"
-            )
-        if padding == "valid":
-            return (0, 0), (0, 0)
-        total_h, total_w = dh * (kh - 1), dw * (kw - 1)
-        if padding == "full":
-            return (total_h, total_h), (total_w, total_w)
-        if (sh, sw) != (1, 1):
-            shown = sh if sh == sw else (sh, sw)
-            raise ValueError(
-                f"padding='same' needs stride=1, got stride={shown}; "
-                "use an explicit int padding with strided convolutions"
-            )
-        return (total_h // 2, total_h - total_h // 2), (total_w // 2, total_w - total_w // 2)
+        return _named_padding(padding, *geometry)
     if isinstance(padding, (tuple, list)) and len(padding) == 2:
         if all(isinstance(p, (tuple, list)) and len(p) == 2 for p in padding):
             return tuple(
@@ -136,6 +119,57 @@ def resolve_padding(padding, kernel_size, stride=1, dilation=1):
         raise ValueError(f"padding must be an int or a pair (ph, pw), got {padding!r}")
     p = _check_non_negative_int(padding, "padding")
     return (p, p), (p, p)
+
+
+def _named_padding(padding, kernel_size, stride, dilation):
+    """Explicit padding for ``"valid"``, ``"same"`` or ``"full"`` (see :func:`resolve_padding`)."""
+    if padding not in PADDING_MODES:
+        raise ValueError(
+            f"padding must be an int, a pair (ph, pw) or one of "
+            f"{', '.join(repr(m) for m in PADDING_MODES)}, got {padding!r}"
+        )
+    if padding == "valid":
+        return (0, 0), (0, 0)
+    (kh, kw), (sh, sw), (dil_h, dil_w) = kernel_size, stride, dilation
+    total_h, total_w = dil_h * (kh - 1), dil_w * (kw - 1)
+    if padding == "full":
+        return (total_h, total_h), (total_w, total_w)
+    if (sh, sw) != (1, 1):
+        shown = sh if sh == sw else (sh, sw)
+        raise ValueError(
+            f"padding='same' needs stride=1, got stride={shown}; "
+            "use an explicit int padding with strided convolutions"
+        )
+    return (total_h // 2, total_h - total_h // 2), (total_w // 2, total_w - total_w // 2)
+
+
+def conv_geometry(kernel_size, stride, padding, dilation):
+    """Normalise a convolution's ``stride, padding, dilation`` to explicit values.
+
+    Returns ``((sH, sW), ((top, bottom), (left, right)), (dH, dW))``.
+
+    Examples
+    --------
+    >>> conv_geometry((3, 3), 1, "same", 2)
+    ((1, 1), ((2, 2), (2, 2)), (2, 2))
+    """
+    stride, dilation = pair(stride, "stride"), pair(dilation, "dilation")
+    return stride, resolve_padding(padding, kernel_size, stride, dilation), dilation
+
+
+def pool_geometry(shape, kernel_size, stride=None):
+    """``(kH, kW), (sH, sW), (H_out, W_out)`` of pooling windows over an ``(N, C, H, W)`` shape.
+
+    ``stride`` defaults to ``kernel_size`` (windows that tile the input).
+
+    Examples
+    --------
+    >>> pool_geometry((1, 1, 28, 28), 2)
+    ((2, 2), (2, 2), (14, 14))
+    """
+    kh, kw = pair(kernel_size, "kernel_size")
+    sh, sw = (kh, kw) if stride is None else pair(stride, "stride")
+    return (kh, kw), (sh, sw), ((shape[2] - kh) // sh + 1, (shape[3] - kw) // sw + 1)
 
 
 def pad2d(x, padding, value=0.0):
@@ -193,8 +227,8 @@ def window_offsets(kernel_size, stride, dilation, out_size):
     >>> [x[r, c].tolist() for u, v, r, c in window_offsets((2, 2), (2, 2), (1, 1), (2, 2))][0]
     [[0, 2], [8, 10]]
     """
-    (kh, kw), (sh, sw), (dh, dw), (ho, wo) = kernel_size, stride, dilation, out_size
+    (kh, kw), (sh, sw), (dil_h, dil_w), (ho, wo) = kernel_size, stride, dilation, out_size
     for u in range(kh):
-        rows = slice(u * dh, u * dh + sh * (ho - 1) + 1, sh)
+        rows = slice(u * dil_h, u * dil_h + sh * (ho - 1) + 1, sh)
         for v in range(kw):
-            yield u, v, rows, slice(v * dw, v * dw + sw * (wo - 1) + 1, sw)
+            yield u, v, rows, slice(v * dil_w, v * dil_w + sw * (wo - 1) + 1, sw)

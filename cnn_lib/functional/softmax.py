@@ -3,7 +3,8 @@
 The numerically stable trick: softmax does not change if the same number is
 subtracted from every logit, so we subtract the maximum first. Then every
 ``exp`` sees a value ``<= 0`` and cannot overflow, and the largest term is
-exactly ``exp(0) = 1``, so the denominator can never be 0.
+exactly ``exp(0) = 1``, so the denominator can never be 0. Taught in
+chapter 9, Softmax and cross-entropy.
 """
 
 from __future__ import annotations

@@ -1,4 +1,11 @@
-"""Layers: ``Module`` subclasses with forward/backward pairs (PyTorch names)."""
+"""Layers: ``Module`` subclasses with forward/backward pairs (PyTorch names).
+
+Each layer wraps the functions of :mod:`cnn_lib.functional`; layers with two
+implementations take the same ``impl`` as their function (``Conv2d``:
+``"im2col"`` | ``"naive"``; ``MaxPool2d`` / ``AvgPool2d``: ``"fast"`` |
+``"naive"``). Chapters 5 to 11 build them one by one; chapter 10,
+Backpropagation through a CNN, explains every ``backward``.
+"""
 
 from cnn_lib.layers.activations import LeakyReLU, ReLU, Sigmoid, Tanh
 from cnn_lib.layers.conv import Conv2d

@@ -3,7 +3,8 @@
 Each layer is a thin wrapper around a function in
 ``cnn_lib.functional.activations``: ``forward`` remembers what the derivative
 needs (the input for ReLU-like layers, the output for sigmoid and tanh) and
-``backward`` multiplies the upstream gradient by that derivative.
+``backward`` multiplies the upstream gradient by that derivative. Taught in
+chapter 7, Activation functions.
 """
 
 from __future__ import annotations

@@ -1,22 +1,39 @@
-"""The convolution layer: ``Conv2d`` holds the kernels and calls ``conv2d``."""
+r"""The convolution layer: ``Conv2d`` holds the kernels and calls ``conv2d``.
+
+Taught in chapter 5, Channels and filters (forward) and chapter 10,
+Backpropagation through a CNN (backward).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from cnn_lib._validation import check_choice, check_grad_output, check_positive_int, pair
-from cnn_lib.functional.conv import (
-    IMPLS,
-    check_conv_input,
-    conv2d_backward_cached,
-    conv2d_forward,
+from cnn_lib._validation import (
+    check_choice,
+    check_finite,
+    check_grad_output,
+    check_positive_int,
+    check_rng,
+    pair,
+    uniform_float32,
 )
+from cnn_lib.functional.conv import IMPLS, check_conv_input
+from cnn_lib.functional.conv_im2col import conv2d_backward_im2col, conv2d_im2col
+from cnn_lib.functional.conv_naive import conv2d_backward_naive, conv2d_naive
 from cnn_lib.functional.padding import resolve_padding
 from cnn_lib.layers.module import Module, Parameter
 
 
 class Conv2d(Module):
-    """2-D convolution layer with learnable kernels, like ``torch.nn.Conv2d``.
+    r"""2-D convolution layer with learnable kernels, like ``torch.nn.Conv2d``.
+
+    For sample ``n``, output channel ``o`` and output position ``(i, j)``,
+    with stride ``s``, dilation ``d`` and the input ``x_pad`` padded by ``p``:
+
+    .. math::
+
+        y[n, o, i, j] = b[o] + \sum_{c=0}^{C_\text{in}-1} \sum_{u=0}^{k_H-1}
+        \sum_{v=0}^{k_W-1} w[o, c, u, v] \, x_\text{pad}[n, c, s_H i + d_H u, s_W j + d_W v]
 
     Parameters
     ----------
@@ -28,7 +45,12 @@ class Conv2d(Module):
     bias : bool, default True
         Learn one additive bias per output channel (``self.bias`` is None otherwise).
     impl : {"im2col", "naive"}
-        Implementation of :func:`cnn_lib.functional.conv2d` to run.
+        Implementation of :func:`cnn_lib.functional.conv2d` to run, forward and backward.
+    needs_input_grad : bool, default True
+        Set False for the first layer of a network: nobody reads the gradient
+        with respect to the data, so backward skips it (its most expensive
+        product) and returns None, as PyTorch does for an input that does not
+        require a gradient.
     rng : numpy.random.Generator or int, optional
         Source of the initial weights (a seed makes them reproducible).
 
@@ -36,9 +58,6 @@ class Conv2d(Module):
     ----------
     weight : Parameter, shape ``(out_channels, in_channels, kH, kW)``
     bias : Parameter, shape ``(out_channels,)``, or None
-    needs_input_grad : bool
-        Set to False on the first layer of a network: backward then skips the
-        gradient with respect to the input (nobody uses it) and returns None.
 
     Notes
     -----
@@ -46,11 +65,17 @@ class Conv2d(Module):
     ``b = sqrt(6 / fan_in)`` and ``fan_in = in_channels * kH * kW``: the
     variance ``2 / fan_in`` keeps activations from shrinking layer after layer
     in ReLU networks. The bias is ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))`` as in
-    PyTorch. Parameters are float32.
+    PyTorch. Parameters are float32, drawn directly in float32.
 
     Shapes
     ------
-    ``x: (N, in_channels, H, W) -> (N, out_channels, H_out, W_out)``
+    ``x: (N, in_channels, H, W) -> (N, out_channels, H_out, W_out)``, where
+
+    .. math::
+
+        H_\text{out} = \left\lfloor \frac{H + 2 p_H - d_H (k_H - 1) - 1}{s_H} \right\rfloor + 1,
+        \qquad
+        W_\text{out} = \left\lfloor \frac{W + 2 p_W - d_W (k_W - 1) - 1}{s_W} \right\rfloor + 1
 
     Examples
     --------
@@ -69,6 +94,7 @@ class Conv2d(Module):
         dilation=1,
         bias=True,
         impl="im2col",
+        needs_input_grad=True,
         rng=None,
     ):
         self.in_channels = check_positive_int(in_channels, "in_channels")
@@ -79,46 +105,54 @@ class Conv2d(Module):
         self._pads = resolve_padding(padding, self.kernel_size, self.stride, self.dilation)
         self.padding = padding if isinstance(padding, str) else _symmetric_or_explicit(self._pads)
         self.impl = check_choice(impl, IMPLS, "impl")
-        self.needs_input_grad = True
+        if not isinstance(needs_input_grad, (bool, np.bool_)):
+            raise ValueError(f"needs_input_grad must be True or False, got {needs_input_grad!r}")
+        self.needs_input_grad = bool(needs_input_grad)
 
-        rng = np.random.default_rng(rng)
+        rng = check_rng(rng)
         fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
         shape = (self.out_channels, self.in_channels, *self.kernel_size)
-        bound = np.sqrt(6.0 / fan_in)
-        self.weight = Parameter(rng.uniform(-bound, bound, shape).astype(np.float32))
+        self.weight = Parameter(uniform_float32(rng, np.sqrt(6.0 / fan_in), shape))
         self.bias = None
         if bias:
-            bound = 1.0 / np.sqrt(fan_in)
-            self.bias = Parameter(rng.uniform(-bound, bound, self.out_channels).astype(np.float32))
+            self.bias = Parameter(uniform_float32(rng, 1 / np.sqrt(fan_in), self.out_channels))
         self._cache = None
-        self._out_shape = None
 
     def forward(self, x):
-        x, self._out_shape = check_conv_input(
-            x,
-            self.in_channels,
-            self.weight.shape,
-            self.stride,
-            self._pads,
-            self.dilation,
-            "Conv2d",
-        )
-        bias = None if self.bias is None else self.bias.data
-        y, self._cache = conv2d_forward(
-            x, self.weight.data, bias, self.stride, self._pads, self.dilation, self.impl
-        )
+        weight, bias = self._checked_parameters()
+        geometry = (self.stride, self._pads, self.dilation)
+        x, out_shape = check_conv_input(x, weight.shape, *geometry, self.impl, "Conv2d")
+        cols = None
+        if self.impl == "naive":
+            y = conv2d_naive(x, weight, bias, *geometry)
+        else:  # keep the im2col matrix: backward reuses it
+            y, cols = conv2d_im2col(x, weight, bias, *geometry, return_cols=True)
+        self._cache = (x, cols, out_shape)
         return y
 
     def backward(self, grad_output):
-        cache = self._saved(self._cache)
-        grad_output = check_grad_output(grad_output, self._out_shape, "Conv2d.backward")
-        grad_x, grad_weight, grad_bias = conv2d_backward_cached(
-            grad_output, cache, self.needs_input_grad
-        )
-        self.weight.grad += grad_weight
+        x, cols, out_shape = self._saved(self._cache)
+        grad_output = check_grad_output(grad_output, out_shape, "Conv2d.backward")
+        args = (self.weight.data, None if self.bias is None else self.bias.data)
+        args += (self.stride, self._pads, self.dilation)
+        if self.impl == "naive":
+            dx, dw, db = conv2d_backward_naive(grad_output, x, *args)
+        else:
+            dx, dw, db = conv2d_backward_im2col(
+                grad_output, x, *args, cols=cols, needs_input_grad=self.needs_input_grad
+            )
+        self.weight.grad += dw
         if self.bias is not None:
-            self.bias.grad += grad_bias
-        return grad_x
+            self.bias.grad += db
+        return dx if self.needs_input_grad else None
+
+    def _checked_parameters(self):
+        """The weight and bias arrays, refused if training made them NaN or infinite."""
+        check_finite(self.weight.data, "Conv2d.weight")
+        if self.bias is None:
+            return self.weight.data, None
+        check_finite(self.bias.data, "Conv2d.bias")
+        return self.weight.data, self.bias.data
 
     def extra_repr(self) -> str:
         text = (
@@ -133,6 +167,8 @@ class Conv2d(Module):
             text += ", bias=False"
         if self.impl != "im2col":
             text += f", impl={self.impl!r}"
+        if not self.needs_input_grad:
+            text += ", needs_input_grad=False"
         return text
 
 

@@ -2,7 +2,8 @@
 
 *Inverted* dropout scales the kept units by ``1 / (1 - p)`` during training,
 so the expected value of every unit is unchanged and evaluation needs no
-rescaling: in ``eval()`` mode the layer is the identity.
+rescaling: in ``eval()`` mode the layer is the identity. Taught in chapter
+11, Dropout.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import numbers
 
 import numpy as np
 
-from cnn_lib._validation import as_float_array, check_grad_output
+from cnn_lib._validation import as_float_array, check_grad_output, check_rng
 from cnn_lib.layers.module import Module
 
 
@@ -55,7 +56,7 @@ class Dropout(Module):
         if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= p < 1:
             raise ValueError(f"Dropout probability p must be a number in [0, 1), got {p!r}")
         self.p = float(p)
-        self.rng = np.random.default_rng(rng)
+        self.rng = check_rng(rng)
         self.mask = None
         self.fixed_mask = None
         self._cache = None  # (input shape, what forward multiplied by)

@@ -2,7 +2,8 @@
 
 ``Flatten`` turns a batch of feature maps into a batch of vectors so that a
 ``Linear`` layer (``y = x W^T + b``) can read them. Its backward only reshapes
-the gradient back; no numbers change.
+the gradient back; no numbers change. Taught in chapter 8, Flattening and
+dense layers (backward in chapter 10, Backpropagation through a CNN).
 """
 
 from __future__ import annotations
@@ -10,10 +11,14 @@ from __future__ import annotations
 import numpy as np
 
 from cnn_lib._validation import (
+    as_array,
     as_float_array,
+    check_allocation,
     check_grad_output,
     check_ndim,
     check_positive_int,
+    check_rng,
+    uniform_float32,
 )
 from cnn_lib.layers.module import Module, Parameter
 
@@ -71,7 +76,8 @@ class Linear(Module):
     Notes
     -----
     Initialisation is PyTorch's default: weight and bias uniform in
-    ``[-1/sqrt(in_features), 1/sqrt(in_features)]``, float32.
+    ``[-1/sqrt(in_features), 1/sqrt(in_features)]``, drawn directly in float32
+    (no float64 temporary, so the peak memory is the weights' own size).
 
     Shapes
     ------
@@ -87,24 +93,29 @@ class Linear(Module):
     def __init__(self, in_features, out_features, bias=True, rng=None):
         self.in_features = check_positive_int(in_features, "in_features")
         self.out_features = check_positive_int(out_features, "out_features")
-        rng = np.random.default_rng(rng)
+        rng = check_rng(rng)
         bound = 1 / np.sqrt(self.in_features)
         shape = (self.out_features, self.in_features)
-        self.weight = Parameter(rng.uniform(-bound, bound, shape).astype(np.float32))
+        fix = "use fewer in_features or out_features"
+        check_allocation(shape, np.float32, "the weight matrix", "Linear", fix)
+        self.weight = Parameter(uniform_float32(rng, bound, shape))
         self.bias = None
         if bias:
-            self.bias = Parameter(rng.uniform(-bound, bound, self.out_features).astype(np.float32))
+            self.bias = Parameter(uniform_float32(rng, bound, self.out_features))
         self._x = None
 
     def forward(self, x):
-        x = as_float_array(x, "x")
+        x = as_array(x, "x")  # shapes first: a wrong call on a huge array fails at once
         check_ndim(x, 2, "x", "(N, in_features)")
         if x.shape[1] != self.in_features:
             raise ValueError(
                 f"Linear expected input with {self.in_features} features, "
                 f"got {x.shape[1]} (shape {x.shape})"
             )
-        self._x = x
+        fix = "pass a smaller batch (evaluate and predict take batch_size)"
+        dtype = np.result_type(x.dtype, np.float32)
+        check_allocation((x.shape[0], self.out_features), dtype, "the output", "Linear", fix)
+        self._x = x = as_float_array(x, "x")
         y = x @ self.weight.data.T
         if self.bias is not None:
             y = y + self.bias.data

@@ -4,6 +4,7 @@ For training a classifier, prefer raw logits with ``CrossEntropyLoss``, which
 fuses softmax and the log into one stable step with the simple gradient
 ``(softmax - onehot) / N``. This layer is for when the probabilities
 themselves are the output (and for showing softmax's own backward pass).
+Taught in chapter 9, Softmax and cross-entropy.
 """
 
 from __future__ import annotations
