@@ -84,11 +84,12 @@ def build_model(impl="im2col", rng=0):
     """
     rng = np.random.default_rng(rng)
     layers = []
-    for name, args, kwargs in ARCHITECTURE:
+    for index, (name, args, kwargs) in enumerate(ARCHITECTURE):
         extra = {"impl": impl, "rng": rng} if name == "Conv2d" else {}
         extra = {"rng": rng} if name == "Linear" else extra
+        if index == 0:
+            extra["needs_input_grad"] = False  # nobody needs d(loss)/d(images)
         layers.append(_LAYERS[name](*args, **kwargs, **extra))
-    layers[0].needs_input_grad = False
     return Sequential(*layers)
 
 

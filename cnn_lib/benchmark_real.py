@@ -58,10 +58,9 @@ def real_model(rng=0):
     (2, 10)
     """
     rng = np.random.default_rng(rng)
-    first = Conv2d(1, 16, 3, padding=1, rng=rng)
-    first.needs_input_grad = False  # the images need no gradient (as in PyTorch)
     return Sequential(
-        first,
+        # The images need no gradient (as in PyTorch): skip it in the first layer.
+        Conv2d(1, 16, 3, padding=1, needs_input_grad=False, rng=rng),
         ReLU(),
         MaxPool2d(2),
         Conv2d(16, 32, 3, padding=1, rng=rng),
