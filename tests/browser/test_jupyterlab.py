@@ -38,8 +38,7 @@ RAW_MYST = re.compile(r"\{[a-z][\w:-]*\}`|:::\{|```\{|\(\w[\w-]*\)=")
 # the rendered view of a Markdown cell, next to its hidden editor: JupyterLab's own
 # renderer (.jp-RenderedMarkdown) or jupyterlab-myst's (.myst)
 RENDERED = (
-    ".jp-MarkdownCell .jp-InputArea > .jp-RenderedMarkdown, "
-    ".jp-MarkdownCell .jp-InputArea > .myst"
+    ".jp-MarkdownCell .jp-InputArea > .jp-RenderedMarkdown, .jp-MarkdownCell .jp-InputArea > .myst"
 )
 BROKEN_WIDGET = re.compile(r"Error displaying widget|model not found", re.IGNORECASE)
 START_TIMEOUT = 60  # seconds for the server to answer
@@ -115,7 +114,12 @@ def lab(tmp_path_factory):
     log = tmp / "lab.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
-            cmd, cwd=notebooks, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            cmd,
+            cwd=notebooks,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     base = f"http://127.0.0.1:{port}"
     try:
