@@ -24,8 +24,10 @@ RUN_AXE_JS = """async ([selector, tags]) => {
                                          resultTypes: ['violations']});
   return result.violations.map(v => ({
     id: v.id, impact: v.impact, help: v.help,
-    nodes: v.nodes.map(n => ({target: n.target.join(' '), html: n.html.slice(0, 120),
-                              impact: n.impact}))}));
+    nodes: v.nodes.map(n => ({target: n.target.join(' '), html: n.html.slice(0, 100),
+                              impact: n.impact,
+                              why: (n.failureSummary || '').split('\\n').slice(1, 2).join('')
+                                     .trim().slice(0, 160)}))}));
 }"""
 
 # every slider of every explorer panel to the other end of its range
@@ -45,7 +47,7 @@ def _audit(page, selector=None) -> list[str]:
     for v in found:
         nodes = [n for n in v["nodes"] if (n["impact"] or v["impact"]) in BLOCKING]
         if nodes:
-            first = "; ".join(f"{n['target']} {n['html']!r}" for n in nodes[:3])
+            first = "; ".join(f"{n['target']} {n['html']!r} ({n['why']})" for n in nodes[:3])
             lines.append(f"{v['impact']} {v['id']} ({len(nodes)} nodes: {v['help']}): {first}")
     return lines
 
