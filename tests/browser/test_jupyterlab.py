@@ -134,7 +134,7 @@ def lab(tmp_path_factory):
             proc.wait()
 
 
-@pytest.fixture()
+@pytest.fixture(scope="module")
 def lab_page(lab):
     from playwright.sync_api import sync_playwright
 
