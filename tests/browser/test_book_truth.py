@@ -70,7 +70,7 @@ SCROLLERS_JS = """() => {
       const cells = Array.from(document.querySelectorAll('.cell'));
       out.push({where: cell ? 'cell ' + (cells.indexOf(cell) + 1) : el.tagName.toLowerCase(),
                 kind: (el.closest('details:not([open])') ? 'hidden ' : '')
-                      + (el.closest('.cell_input') ? 'code' : 'output'),
+                      + (el.closest('.cell_output, div.output') ? 'output' : 'code'),
                 over: el.scrollWidth - el.clientWidth,
                 text: el.textContent.trim().split('\\n')[0].slice(0, 70)});
     }
