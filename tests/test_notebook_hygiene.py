@@ -83,3 +83,25 @@ def test_notebook_starts_with_a_title(path):
     assert first["cell_type"] == "markdown" and text.startswith("# "), (
         f"{path.name} must start with a '# Title' markdown cell (Jupyter Book needs a title)"
     )
+
+
+def test_chapters_are_numbered_in_file_order():
+    """Chapter N of the numbered parts is ``book/NN_*`` (the quickstart is chapter 1).
+
+    Exercise, equation and figure numbers read "N.1", "N.2", ...: the chapter
+    number a file name promises must be the one the book prints. Appendices sit
+    in an unnumbered part.
+    """
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    parts = [part for part in toc["parts"] if part.get("numbered")]
+    numbered = [chapter["file"] for part in parts for chapter in part["chapters"]]
+    assert numbered[0] == "book/quickstart", "the quickstart must be chapter 1"
+    for n, entry in enumerate(numbered[1:], start=2):
+        assert Path(entry).name.startswith(f"{n:02d}_"), f"chapter {n} is {entry}"
+    for part in toc["parts"]:
+        names = [Path(c["file"]).name for c in part["chapters"]]
+        if not part.get("numbered"):
+            assert not any(name[:2].isdigit() for name in names), f"unnumbered chapters: {names}"
+    assert all(part.get("numbered") in (None, 1) for part in toc["parts"]), (
+        "`numbered: 1` numbers chapters only; deeper numbering changes every label"
+    )

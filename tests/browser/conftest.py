@@ -52,7 +52,9 @@ def pytest_generate_tests(metafunc):
         pages = book_pages()
         ids = [str(p.relative_to(book_dir())) for p in pages]
         # no book: one case that fails with instructions, rather than silently nothing
-        metafunc.parametrize("page_path", pages or [None], ids=ids or ["no-book"])
+        # module scope: pytest runs a module's tests page by page, so `visit` opens each
+        # page once per module
+        metafunc.parametrize("page_path", pages or [None], ids=ids or ["no-book"], scope="module")
 
 
 @pytest.fixture(scope="session")
@@ -79,3 +81,35 @@ def browser():
             yield chromium
         finally:
             chromium.close()
+
+
+# Block every request that would leave the machine; the book must work from file://.
+def _offline(route):
+    if route.request.url.split(":", 1)[0] in ("http", "https", "ws", "wss"):
+        route.abort()
+    else:
+        route.continue_()
+
+
+@pytest.fixture(scope="module")
+def visit(browser, book_html, page_path):
+    """``(path, page)``: one page of the book at 1280 x 900, offline, math typeset.
+
+    Module-scoped: the tests of one module share the opened page, in file order.
+    """
+    if page_path is None:
+        pytest.fail(f"the built book at {book_html} has no pages: run `make book-check` first")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.route("**/*", _offline)
+    page = context.new_page()
+    page.goto(page_path.as_uri(), wait_until="load")
+    page.wait_for_function(  # MathJax changes the layout when it typesets
+        "() => !window.MathJax || !MathJax.startup || !MathJax.startup.promise"
+        " || MathJax.startup.promise.then(() => true)",
+        timeout=30_000,
+    )
+    page.wait_for_timeout(300)
+    try:
+        yield page_path, page
+    finally:
+        context.close()
