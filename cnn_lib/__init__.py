@@ -9,7 +9,7 @@ The import graph flows one way: ``functional`` <- ``layers`` <- ``losses`` /
 ``optim`` / ``training`` <- ``viz`` / ``widgets``.
 """
 
-from cnn_lib import datasets, functional, optim
+from cnn_lib import datasets, functional, optim, transforms
 from cnn_lib.datasets import (
     class_names,
     load_cifar10,
@@ -21,6 +21,7 @@ from cnn_lib.datasets import (
 from cnn_lib.gradcheck import gradcheck
 from cnn_lib.layers import (
     AvgPool2d,
+    BatchNorm2d,
     Conv2d,
     Dropout,
     Flatten,
@@ -30,6 +31,7 @@ from cnn_lib.layers import (
     Module,
     Parameter,
     ReLU,
+    Residual,
     Sequential,
     Sigmoid,
     Softmax,
@@ -68,6 +70,9 @@ __all__ = [
     "Linear",
     "Dropout",
     "Softmax",
+    "BatchNorm2d",
+    "Residual",
+    "transforms",
     "CrossEntropyLoss",
     "MSELoss",
     "BCEWithLogitsLoss",
@@ -88,7 +93,7 @@ __all__ = [
 def __getattr__(name):
     # viz and widgets pull in matplotlib and ipywidgets: import them on first use
     # so `import cnn_lib` stays fast for scripts that only train.
-    if name in ("viz", "widgets", "benchmark"):
+    if name in ("viz", "widgets", "benchmark", "exercises"):
         import importlib
 
         return importlib.import_module(f"cnn_lib.{name}")
