@@ -40,8 +40,9 @@ class History:
         Wall-clock seconds per epoch.
     """
 
-    def __init__(self, validation: bool = False):
+    def __init__(self, validation: bool = False, lr: bool = False):
         keys = ["loss", "accuracy"] + (["val_loss", "val_accuracy"] if validation else [])
+        keys += ["lr"] if lr else []
         self.history = {key: [] for key in keys}
         self.epoch_times = []
 
@@ -148,6 +149,8 @@ def fit(
     rng=None,
     callbacks=(),
     progress=True,
+    scheduler=None,
+    transform=None,
 ):
     """Train ``model`` with mini-batch gradient descent and return its ``History``.
 
@@ -174,6 +177,12 @@ def fit(
         ``on_batch_end(batch, logs)``, ``on_train_end(logs)`` (0-based counters).
     progress : bool, default True
         Show a tqdm progress bar per epoch (the notebook flavour in Jupyter).
+    scheduler : LRScheduler, optional
+        E.g. ``cnn_lib.optim.lr_scheduler.StepLR``; stepped after every epoch.
+        The history then records the learning rate each epoch used, as ``"lr"``.
+    transform : callable, optional
+        Applied to every training batch, e.g. ``cnn_lib.transforms.RandomCrop``;
+        never to the validation data.
 
     Returns
     -------
@@ -217,7 +226,11 @@ def fit(
         x_val, y_val = _check_data(*validation_data, "x_val", "y_val")
     callbacks = _check_callbacks(callbacks)
     rng = np.random.default_rng(rng)
-    history = History(validation=validation_data is not None)
+    if scheduler is not None and getattr(scheduler, "optimizer", None) is not optimizer:
+        raise ValueError("scheduler must be built on the optimizer passed to fit()")
+    if transform is not None and not callable(transform):
+        raise ValueError(f"transform must be callable, got {type(transform).__name__}")
+    history = History(validation=validation_data is not None, lr=scheduler is not None)
     n = x.shape[0]
     n_batches = math.ceil(n / batch_size)
     logs = {}
@@ -232,7 +245,8 @@ def fit(
             for batch in range(n_batches):
                 idx = order[batch * batch_size : (batch + 1) * batch_size]
                 where = f"epoch {epoch + 1} of {epochs}, batch {batch + 1} of {n_batches}"
-                value, outputs = _train_step(model, x[idx], y[idx], loss, optimizer, where)
+                xb = x[idx] if transform is None else transform(x[idx])
+                value, outputs = _train_step(model, xb, y[idx], loss, optimizer, where)
                 correct = _correct(outputs, y[idx], loss)
                 total_loss += value * len(idx)
                 total_correct += correct
@@ -251,6 +265,9 @@ def fit(
                     model, x_val, y_val, loss, batch_size
                 )
                 bar.set_postfix({k: f"{v:.4f}" for k, v in logs.items()})
+        if scheduler is not None:
+            logs["lr"] = optimizer.lr  # the rate this epoch trained with
+            scheduler.step()
         history._record(logs, time.perf_counter() - start_time)
         _call(callbacks, "on_epoch_end", epoch, dict(logs))
     _call(callbacks, "on_train_end", dict(logs))
