@@ -24,7 +24,8 @@ import numpy as np
 
 from cnn_lib._validation import check_positive_int, pair
 from cnn_lib.functional.padding import conv_output_size
-from cnn_lib.layers import activations, conv, dropout, linear, pooling, softmax
+from cnn_lib.layers import activations, batchnorm, conv, dropout, linear, pooling, softmax
+from cnn_lib.layers.residual import Residual
 from cnn_lib.layers.sequential import Sequential
 
 FLOAT32_BYTES = 4
@@ -36,6 +37,7 @@ ELEMENTWISE = (
     activations.Tanh,
     dropout.Dropout,
     softmax.Softmax,
+    batchnorm.BatchNorm2d,  # per-channel scale and shift: shape and field unchanged
 )
 
 
@@ -121,7 +123,30 @@ def _step(layer, shape, rf, jump):
     raise ValueError(f"trace does not know how {who} changes shapes; supported: {_KNOWN}")
 
 
-_KNOWN = "Conv2d, MaxPool2d, AvgPool2d, Flatten, Linear, elementwise layers, Sequential"
+_KNOWN = (
+    "Conv2d, MaxPool2d, AvgPool2d, Flatten, Linear, BatchNorm2d, elementwise layers, "
+    "Sequential, Residual"
+)
+
+
+def _residual(layer, shape, rf, jump, index, rows):
+    """Trace both paths of a ``Residual``, then a row for their sum."""
+    block = layer.block if isinstance(layer.block, Sequential) else [layer.block]
+    out = _walk(block, shape, rf, jump, index + ".block.", rows)
+    side = (shape, rf, jump)
+    if layer.shortcut is not None:
+        shortcut = layer.shortcut
+        shortcut = shortcut if isinstance(shortcut, Sequential) else [shortcut]
+        side = _walk(shortcut, shape, rf, jump, index + ".shortcut.", rows)
+    if out[0] != side[0]:
+        raise ValueError(
+            f"Residual {index}: the block gives shape {out[0]} but the shortcut {side[0]}"
+        )
+    # One output unit sees what either path sees: the larger field of the two.
+    field = None if None in (out[1], side[1]) else tuple(map(max, out[1], side[1]))
+    size = int(np.prod(out[0])) * FLOAT32_BYTES
+    rows.append(LayerTrace(index, "Residual: block + shortcut", out[0], 0, field, out[2], size))
+    return out[0], field, out[2]
 
 
 def _walk(model, shape, rf, jump, prefix, rows):
@@ -129,6 +154,9 @@ def _walk(model, shape, rf, jump, prefix, rows):
         index = f"{prefix}{i}"
         if isinstance(layer, Sequential):
             shape, rf, jump = _walk(layer, shape, rf, jump, index + ".", rows)
+            continue
+        if isinstance(layer, Residual):
+            shape, rf, jump = _residual(layer, shape, rf, jump, index, rows)
             continue
         shape, rf, jump = _step(layer, shape, rf, jump)
         params = sum(p.data.size for p in layer.parameters())
