@@ -2,10 +2,11 @@
 
 Taught in chapter 16, Beyond LeNet (book/16_beyond_lenet.ipynb).
 
-For each channel ``c``, with ``m = N * H * W`` values in the batch:
+For each channel ``c``, over the ``N * H * W`` values of the batch
+(the book's notation, chapter 16):
 
-    mu_c = mean of x[:, c],   var_c = mean of (x[:, c] - mu_c)^2   (biased)
-    x_hat = (x - mu_c) / sqrt(var_c + eps),   z = gamma_c * x_hat + beta_c
+    x̄_c = mean of x[:, c],   var_c = mean of (x[:, c] - x̄_c)^2   (biased)
+    x̂ = (x - x̄_c) / sqrt(var_c + ε),   z = γ_c x̂ + β_c
 
 The backward pass comes twice: step by step through the computational graph
 (``batchnorm_naive.batch_norm2d_backward_naive``, as CS231n derives it) and in
@@ -55,12 +56,13 @@ def batch_norm2d_backward(grad_output, cache, batch_stats=True, impl="closed_for
     """Gradients ``(dx, dweight, dbias)`` of :func:`batch_norm2d`.
 
     With ``batch_stats=True`` (training) the mean and variance depend on
-    ``x`` too, and the closed form is, per channel with ``m = N * H * W``::
+    ``x`` too, and the closed form is, per channel, with ``M = N * H * W``
+    values and ``sd = sqrt(var_c + ε)``::
 
-        dx = gamma / (m * sigma) * (m * g - sum(g) - x_hat * sum(g * x_hat))
+        dx = γ_c / (M * sd) * (M * g - sum(g) - x̂ * sum(g * x̂))
 
     With ``batch_stats=False`` (evaluation) they are constants and
-    ``dx = gamma * g / sigma``.
+    ``dx = γ_c * g / sd``.
 
     Parameters
     ----------

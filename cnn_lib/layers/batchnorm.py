@@ -28,9 +28,10 @@ class BatchNorm2d(Module):
 
     .. math::
 
-        z = \\gamma \\, \\frac{x - \\mu}{\\sqrt{\\sigma^2 + \\epsilon}} + \\beta
+        z = \\gamma_c \\, \\frac{x - \\bar{x}_c}{\\sqrt{\\operatorname{var}_c + \\varepsilon}}
+            + \\beta_c
 
-    per channel. In training, ``mu`` and ``sigma^2`` are the batch's mean and
+    per channel ``c``. In training, ``x̄_c`` and ``var_c`` are the batch's mean and
     (biased) variance over ``N, H, W``, and the running statistics move
     towards them: ``running = (1 - momentum) * running + momentum * batch``
     (the running variance uses the unbiased batch variance, as PyTorch does).
