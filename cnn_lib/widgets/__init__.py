@@ -12,6 +12,7 @@ views precomputed over a grid of slider values (see :mod:`cnn_lib.widgets.static
 from cnn_lib.widgets.activations import activation_explorer
 from cnn_lib.widgets.arithmetic import conv_arithmetic_explorer
 from cnn_lib.widgets.backprop import backprop_explorer
+from cnn_lib.widgets.batchnorm import batchnorm_explorer
 from cnn_lib.widgets.controls import Control, choice, slider
 from cnn_lib.widgets.dropout import dropout_explorer
 from cnn_lib.widgets.evolution import KernelSnapshots, kernel_evolution_explorer
@@ -19,6 +20,7 @@ from cnn_lib.widgets.explorer import Explorer, View
 from cnn_lib.widgets.features import feature_map_explorer
 from cnn_lib.widgets.kernels import KERNELS, kernel_explorer
 from cnn_lib.widgets.monitor import TrainingMonitor, training_explorer
+from cnn_lib.widgets.optimizer import optimizer_explorer
 from cnn_lib.widgets.playground import conv_playground, draw_and_convolve
 from cnn_lib.widgets.pooling import pooling_explorer
 from cnn_lib.widgets.softmax import softmax_explorer
