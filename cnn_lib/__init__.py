@@ -10,7 +10,7 @@ The import graph flows one way: ``functional`` <- ``layers`` <- ``losses`` /
 by chapter; the quick start (``book/quickstart.ipynb``) shows it in one page.
 """
 
-from cnn_lib import datasets, functional, optim
+from cnn_lib import datasets, functional, optim, transforms
 from cnn_lib.datasets import (
     class_names,
     load_cifar10,
@@ -22,6 +22,7 @@ from cnn_lib.datasets import (
 from cnn_lib.gradcheck import gradcheck
 from cnn_lib.layers import (
     AvgPool2d,
+    BatchNorm2d,
     Conv2d,
     Dropout,
     Flatten,
@@ -31,6 +32,7 @@ from cnn_lib.layers import (
     Module,
     Parameter,
     ReLU,
+    Residual,
     Sequential,
     Sigmoid,
     Softmax,
@@ -39,7 +41,8 @@ from cnn_lib.layers import (
 from cnn_lib.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from cnn_lib.optim import SGD, Adam
 from cnn_lib.serialization import load, save
-from cnn_lib.tracer import plot_trace, summary, trace
+from cnn_lib.tracer import trace
+from cnn_lib.tracer_report import plot_trace, summary
 from cnn_lib.training import History, evaluate, fit, predict
 
 __version__ = "0.1.0"
@@ -69,6 +72,9 @@ __all__ = [
     "Linear",
     "Dropout",
     "Softmax",
+    "BatchNorm2d",
+    "Residual",
+    "transforms",
     "CrossEntropyLoss",
     "MSELoss",
     "BCEWithLogitsLoss",

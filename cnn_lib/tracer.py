@@ -20,14 +20,14 @@ where ``summary`` checks the network's shapes before training.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 import numpy as np
 
 from cnn_lib._validation import check_positive_int, pair
 from cnn_lib.functional.padding import conv_output_size
-from cnn_lib.layers import activations, conv, dropout, linear, pooling, softmax
+from cnn_lib.layers import activations, batchnorm, conv, dropout, linear, pooling, softmax
+from cnn_lib.layers.residual import Residual
 from cnn_lib.layers.sequential import Sequential
 
 FLOAT32_BYTES = 4
@@ -39,6 +39,7 @@ ELEMENTWISE = (
     activations.Tanh,
     dropout.Dropout,
     softmax.Softmax,
+    batchnorm.BatchNorm2d,  # per-channel scale and shift: shape and field unchanged
 )
 
 
@@ -124,7 +125,30 @@ def _step(layer, shape, rf, jump):
     raise ValueError(f"trace does not know how {who} changes shapes; supported: {_KNOWN}")
 
 
-_KNOWN = "Conv2d, MaxPool2d, AvgPool2d, Flatten, Linear, elementwise layers, Sequential"
+_KNOWN = (
+    "Conv2d, MaxPool2d, AvgPool2d, Flatten, Linear, BatchNorm2d, elementwise layers, "
+    "Sequential, Residual"
+)
+
+
+def _residual(layer, shape, rf, jump, index, rows):
+    """Trace both paths of a ``Residual``, then a row for their sum."""
+    block = layer.block if isinstance(layer.block, Sequential) else [layer.block]
+    out = _walk(block, shape, rf, jump, index + ".block.", rows)
+    side = (shape, rf, jump)
+    if layer.shortcut is not None:
+        shortcut = layer.shortcut
+        shortcut = shortcut if isinstance(shortcut, Sequential) else [shortcut]
+        side = _walk(shortcut, shape, rf, jump, index + ".shortcut.", rows)
+    if out[0] != side[0]:
+        raise ValueError(
+            f"Residual {index}: the block gives shape {out[0]} but the shortcut {side[0]}"
+        )
+    # One output unit sees what either path sees: the larger field of the two.
+    field = None if None in (out[1], side[1]) else tuple(map(max, out[1], side[1]))
+    size = int(np.prod(out[0])) * FLOAT32_BYTES
+    rows.append(LayerTrace(index, "Residual: block + shortcut", out[0], 0, field, out[2], size))
+    return out[0], field, out[2]
 
 
 def _walk(model, shape, rf, jump, prefix, rows):
@@ -132,6 +156,9 @@ def _walk(model, shape, rf, jump, prefix, rows):
         index = f"{prefix}{i}"
         if isinstance(layer, Sequential):
             shape, rf, jump = _walk(layer, shape, rf, jump, index + ".", rows)
+            continue
+        if isinstance(layer, Residual):
+            shape, rf, jump = _residual(layer, shape, rf, jump, index, rows)
             continue
         shape, rf, jump = _step(layer, shape, rf, jump)
         params = sum(p.data.size for p in layer.parameters())
@@ -175,103 +202,4 @@ def trace(model, input_shape) -> list[LayerTrace]:
     return rows
 
 
-class Summary:
-    """A table of a trace with totals; prints as text, shows as HTML in Jupyter.
-
-    Attributes
-    ----------
-    rows : list of LayerTrace
-    input_shape : tuple
-    total_params : int
-    activation_bytes : int
-        Sum of every layer's output size for one sample (float32).
-    """
-
-    HEADER = ("#", "layer", "output shape", "params", "receptive field", "jump", "output KB")
-
-    def __init__(self, rows, input_shape):
-        self.rows = rows
-        self.input_shape = tuple(input_shape)
-        self.total_params = sum(r.params for r in rows)
-        self.activation_bytes = sum(r.bytes for r in rows)
-
-    def _cells(self):
-        for r in self.rows:
-            jump = "-" if r.jump is None else "x".join(map(str, r.jump))
-            shape = "x".join(map(str, r.output_shape))
-            kb = f"{r.bytes / 1024:.2f}"
-            yield (r.index, r.name, shape, f"{r.params:,}", r.rf_text, jump, kb)
-
-    def _totals(self) -> list[str]:
-        return [
-            f"input shape per sample: {self.input_shape}",
-            f"total parameters: {self.total_params:,} "
-            f"({self.total_params * FLOAT32_BYTES / 1024:.1f} KB in float32)",
-            f"activations per sample: {self.activation_bytes / 1024:.1f} KB in float32",
-        ]
-
-    def __str__(self) -> str:
-        table = [self.HEADER, *self._cells()]
-        widths = [max(len(row[c]) for row in table) for c in range(len(self.HEADER))]
-        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-                 for row in table]  # fmt: skip
-        rule = "-" * len(lines[0])
-        return "\n".join([lines[0], rule, *lines[1:], rule, *self._totals()])
-
-    def __repr__(self) -> str:
-        return str(self)
-
-    def _repr_html_(self) -> str:
-        head = "".join(f"<th>{html.escape(h)}</th>" for h in self.HEADER)
-        body = "".join(  # only the layer column may wrap
-            "<tr>" + "".join(f"<td{'' if i == 1 else NOWRAP}>{html.escape(c)}</td>"
-                             for i, c in enumerate(row)) + "</tr>"
-            for row in self._cells()
-        )  # fmt: skip
-        notes = "<br>".join(html.escape(t) for t in self._totals())
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table><p>{notes}</p>"
-
-
-def summary(model, input_shape) -> Summary:
-    """A torchsummary-style table of :func:`trace`, with totals.
-
-    Examples
-    --------
-    >>> from cnn_lib.layers.linear import Linear
-    >>> summary(Sequential(Linear(3, 2)), (3,)).total_params
-    8
-    """
-    return Summary(trace(model, input_shape), _check_input_shape(input_shape))
-
-
-def plot_trace(model, input_shape):
-    """Draw the layers as blocks: width ~ channels, height ~ spatial size, labelled with shapes.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib.pyplot as plt
-
-    rows = trace(model, input_shape)
-    stages = [("input", _check_input_shape(input_shape))]
-    stages += [(r.name.split("(")[0], r.output_shape) for r in rows]
-    side_max = max(s[1] if len(s) == 3 else 1 for _, s in stages)
-    fig, ax = plt.subplots(figsize=(9, 3.0), layout="constrained")
-    x = 0.0
-    for name, shape in stages:
-        if len(shape) == 3:  # a stack of feature maps: width grows with the channels
-            width, height, colour = 0.3 + 0.12 * np.sqrt(shape[0]), shape[1] / side_max, "C0"
-        else:  # a vector of units: a thin bar, log-scaled height
-            width, height, colour = 0.2, min(1.0, 0.15 + 0.1 * np.log10(shape[0])), "C1"
-        ax.add_patch(plt.Rectangle((x, -height / 2), width, height, color=colour, alpha=0.7))
-        label = "x".join(map(str, shape))
-        ax.text(x + width / 2, -0.58, label, ha="right", va="top", fontsize=8, rotation=40)
-        ax.text(x + width / 2, 0.56, name, ha="left", va="bottom", fontsize=8, rotation=40)
-        x += width + 0.3
-    ax.set(xlim=(-0.5, x + 0.3), ylim=(-1.2, 1.2))
-    ax.set_axis_off()
-    return fig
-
-
-__all__ = ["LayerTrace", "Summary", "plot_trace", "summary", "trace"]
+__all__ = ["LayerTrace", "trace"]

@@ -8,9 +8,6 @@ One training step is the whole of backpropagation in five lines::
     model.backward(loss.backward())           # gradients into every param.grad
     optimizer.step()                          # move the weights downhill
 
-``fit`` checks its arguments and data before the first step, then repeats
-the step over shuffled mini-batches and records the metrics.
-
 Taught in chapter 13, Training end to end (book/13_training_end_to_end.ipynb).
 """
 
@@ -24,7 +21,13 @@ from tqdm.auto import tqdm
 
 from cnn_lib._validation import check_positive_int
 from cnn_lib.evaluation import _correct, eval_mode, evaluate, evaluate_loss, predict
-from cnn_lib.training_checks import check_callbacks, check_split, check_tools, check_weights
+from cnn_lib.training_checks import (
+    check_callbacks,
+    check_schedule,
+    check_split,
+    check_tools,
+    check_weights,
+)
 
 __all__ = ["History", "fit", "evaluate", "predict", "eval_mode"]
 
@@ -41,8 +44,9 @@ class History:
         Wall-clock seconds per epoch.
     """
 
-    def __init__(self, validation: bool = False):
+    def __init__(self, validation: bool = False, lr: bool = False):
         keys = ["loss", "accuracy"] + (["val_loss", "val_accuracy"] if validation else [])
+        keys += ["lr"] if lr else []
         self.history = {key: [] for key in keys}
         self.epoch_times = []
 
@@ -91,13 +95,14 @@ def _diverged(what: str, where: str) -> FloatingPointError:
 
 def _run_epoch(model, data, loss, optimizer, order, batch_size, callbacks, bar, epoch):
     """One pass over the samples in ``order``; returns the summed loss and hits."""
-    (x, y), n_batches = data, bar.total
+    (x, y, transform), n_batches = data, bar.total
     total_loss = total_correct = 0.0
     for batch in range(n_batches):
         idx = order[batch * batch_size : (batch + 1) * batch_size]
         where = f"{epoch}, batch {batch + 1} of {n_batches}"
         try:
-            value, outputs = _train_step(model, x[idx], y[idx], loss, optimizer)
+            x_batch = x[idx] if transform is None else transform(x[idx])
+            value, outputs = _train_step(model, x_batch, y[idx], loss, optimizer)
         except ValueError as err:  # a layer or the loss refused its input
             if not _weights_finite(model):  # they were finite before training
                 raise _diverged("the weights became NaN or infinite", where) from err
@@ -130,6 +135,8 @@ def fit(
     rng=None,
     callbacks=(),
     progress=True,
+    scheduler=None,
+    transform=None,
 ):
     """Train ``model`` with mini-batch gradient descent and return its ``History``.
 
@@ -158,6 +165,12 @@ def fit(
         of the last finished epoch); the error is raised after it.
     progress : bool, default True
         Show a tqdm progress bar per epoch (the notebook flavour in Jupyter).
+    scheduler : LRScheduler, optional
+        E.g. ``cnn_lib.optim.lr_scheduler.StepLR``; stepped after every epoch.
+        The history then records the learning rate each epoch used, as ``"lr"``.
+    transform : callable, optional
+        Applied to every training batch, e.g. ``cnn_lib.transforms.RandomCrop``;
+        never to the validation data.
 
     Returns
     -------
@@ -167,12 +180,9 @@ def fit(
     Raises
     ------
     ValueError
-        Before the first step, naming what is at fault: an argument (e.g. the
-        class ``CrossEntropyLoss`` instead of an instance), the inputs (NaN,
-        infinity, a ragged list), the labels (not integers, out of range for
-        the model's outputs, wrong length; validation data too), or weights
-        that are already NaN. Errors raised later by the model carry a note
-        naming epoch and batch.
+        Before the first step, naming what is at fault: an argument, the inputs,
+        the labels (validation data too) or weights that are already NaN.
+        Errors raised later by the model carry a note naming epoch and batch.
     FloatingPointError
         If the loss or the weights become NaN or infinite: training diverged
         (the message names epoch and batch and suggests a lower learning rate).
@@ -212,7 +222,8 @@ def fit(
             raise ValueError("validation_data must be a pair (x_val, y_val)")
         validation_data = check_split(model, *validation_data, loss, "x_val", "y_val")
     rng = np.random.default_rng(rng)
-    history = History(validation=validation_data is not None)
+    check_schedule(optimizer, scheduler, transform)
+    history = History(validation=validation_data is not None, lr=scheduler is not None)
     n_batches, logs = math.ceil(len(x) / batch_size), {}
     try:
         for epoch in range(epochs):
@@ -223,12 +234,15 @@ def fit(
             desc, where = f"epoch {epoch + 1}/{epochs}", f"epoch {epoch + 1} of {epochs}"
             with tqdm(total=n_batches, desc=desc, unit="batch", disable=not progress) as bar:
                 args = (order, batch_size, callbacks, bar, where)
-                total_loss, correct = _run_epoch(model, (x, y), loss, optimizer, *args)
+                total_loss, correct = _run_epoch(model, (x, y, transform), loss, optimizer, *args)
                 logs = {"loss": total_loss / len(x), "accuracy": correct / len(x)}
                 if validation_data is not None:
                     val_loss, val_accuracy = evaluate_loss(model, *validation_data, loss)
                     logs.update(val_loss=val_loss, val_accuracy=val_accuracy)
                 bar.set_postfix({k: f"{v:.4f}" for k, v in logs.items()})
+            if scheduler is not None:
+                logs["lr"] = optimizer.lr  # the rate this epoch trained with
+                scheduler.step()
             history._record(logs, time.perf_counter() - start_time)
             _call(callbacks, "on_epoch_end", epoch, dict(logs))
     finally:  # also when an error stops training: callbacks can close files

@@ -78,6 +78,20 @@ def check_tools(loss, optimizer) -> None:
             )
 
 
+def check_schedule(optimizer, scheduler, transform) -> None:
+    """A scheduler must drive fit's optimizer; a transform must be callable."""
+    if scheduler is not None and getattr(scheduler, "optimizer", None) is not optimizer:
+        raise ValueError(
+            "scheduler must be built on the optimizer passed to fit(), e.g. "
+            "StepLR(optimizer, step_size=2); got one for another optimizer"
+        )
+    if transform is not None and not callable(transform):
+        raise ValueError(
+            f"transform must be callable, e.g. cnn_lib.transforms.RandomCrop(28, padding=2); "
+            f"got {type(transform).__name__}"
+        )
+
+
 def check_weights(model) -> None:
     for name, p in model.named_parameters():
         if not np.isfinite(p.data).all():

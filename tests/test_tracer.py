@@ -12,7 +12,8 @@ from cnn_lib.layers.linear import Flatten, Linear
 from cnn_lib.layers.module import Module
 from cnn_lib.layers.pooling import AvgPool2d, MaxPool2d
 from cnn_lib.layers.sequential import Sequential
-from cnn_lib.tracer import plot_trace, summary, trace
+from cnn_lib.tracer import trace
+from cnn_lib.tracer_report import plot_trace, summary
 
 matplotlib.use("Agg")
 

@@ -21,6 +21,9 @@ from cnn_lib.functional.activations import (  # noqa: F401
     tanh_backward,
 )
 
+# Batch normalization.
+from cnn_lib.functional.batchnorm import batch_norm2d, batch_norm2d_backward  # noqa: F401
+
 # Convolution and pooling: public dispatchers with impl=...
 from cnn_lib.functional.conv import conv2d, conv2d_backward  # noqa: F401
 from cnn_lib.functional.correlate import convolve2d, correlate2d  # noqa: F401

@@ -8,11 +8,13 @@ Backpropagation through a CNN, explains every ``backward``.
 """
 
 from cnn_lib.layers.activations import LeakyReLU, ReLU, Sigmoid, Tanh
+from cnn_lib.layers.batchnorm import BatchNorm2d
 from cnn_lib.layers.conv import Conv2d
 from cnn_lib.layers.dropout import Dropout
 from cnn_lib.layers.linear import Flatten, Linear
 from cnn_lib.layers.module import Module, Parameter
 from cnn_lib.layers.pooling import AvgPool2d, MaxPool2d
+from cnn_lib.layers.residual import Residual
 from cnn_lib.layers.sequential import Sequential
 from cnn_lib.layers.softmax import Softmax
 
@@ -31,4 +33,6 @@ __all__ = [
     "Linear",
     "Dropout",
     "Softmax",
+    "BatchNorm2d",
+    "Residual",
 ]

@@ -91,6 +91,21 @@ class Module:
         for name, child in self.named_children():
             yield from child.named_parameters(prefix + name + ".")
 
+    def named_buffers(self, prefix: str = ""):
+        """Yield ``(dotted_name, ndarray)`` for state that is saved but not trained.
+
+        A layer lists such attributes in its class attribute ``buffers``
+        (``BatchNorm2d``'s running statistics, as in ``torch.nn``).
+        """
+        for dotted, owner, attribute in self._buffer_slots(prefix):
+            yield dotted, getattr(owner, attribute)
+
+    def _buffer_slots(self, prefix: str = ""):
+        for name in getattr(type(self), "buffers", ()):
+            yield prefix + name, self, name
+        for name, child in self.named_children():
+            yield from child._buffer_slots(prefix + name + ".")
+
     def parameters(self) -> list[Parameter]:
         """All trainable parameters, in a stable order."""
         return [p for _, p in self.named_parameters()]
@@ -113,8 +128,10 @@ class Module:
 
     # --- saving and loading ---------------------------------------------------
     def state_dict(self) -> dict[str, np.ndarray]:
-        """Copy of every parameter array, keyed by dotted name (``"0.weight"``)."""
-        return {name: p.data.copy() for name, p in self.named_parameters()}
+        """Copy of every parameter and buffer array, keyed by dotted name (``"0.weight"``)."""
+        state = {name: p.data.copy() for name, p in self.named_parameters()}
+        state.update((name, b.copy()) for name, b in self.named_buffers())
+        return state
 
     def load_state_dict(self, state: dict) -> None:
         """Copy arrays from ``state`` into the parameters, checking names and shapes.
@@ -125,21 +142,26 @@ class Module:
             If an entry is missing, unexpected, or has the wrong shape.
         """
         own = dict(self.named_parameters())
-        missing = sorted(set(own) - set(state))
-        extra = sorted(set(state) - set(own))
+        buffers = dict(self.named_buffers())
+        expected = {**{n: p.data for n, p in own.items()}, **buffers}
+        missing = sorted(set(expected) - set(state))
+        extra = sorted(set(state) - set(expected))
         if missing:
             raise ValueError(f"state_dict is missing entries: {', '.join(missing)}")
         if extra:
             raise ValueError(f"state_dict has unexpected entries: {', '.join(extra)}")
-        for name, p in own.items():
+        for name, current in expected.items():
             value = np.asarray(state[name])
-            if value.shape != p.data.shape:
+            if value.shape != current.shape:
                 raise ValueError(
-                    f"state_dict entry {name!r} has shape {value.shape}, expected {p.data.shape}"
+                    f"state_dict entry {name!r} has shape {value.shape}, expected {current.shape}"
                 )
         for name, p in own.items():
             p.data = np.array(state[name], dtype=p.data.dtype)
             p.grad = np.zeros_like(p.data)
+        for name, owner, attribute in self._buffer_slots():
+            dtype = getattr(owner, attribute).dtype
+            setattr(owner, attribute, np.array(state[name], dtype=dtype))
 
     # --- helpers for subclasses ------------------------------------------------
     def _saved(self, cache):

@@ -15,6 +15,7 @@ once in the explorer gallery.
 from cnn_lib.widgets.activations import activation_explorer
 from cnn_lib.widgets.arithmetic import conv_arithmetic_explorer
 from cnn_lib.widgets.backprop import backprop_explorer
+from cnn_lib.widgets.batchnorm import batchnorm_explorer
 from cnn_lib.widgets.controls import Control, choice, slider
 from cnn_lib.widgets.dropout import dropout_explorer
 from cnn_lib.widgets.evolution import KernelSnapshots, kernel_evolution_explorer
@@ -22,6 +23,7 @@ from cnn_lib.widgets.explorer import Explorer, View
 from cnn_lib.widgets.features import feature_map_explorer
 from cnn_lib.widgets.kernels import KERNELS, kernel_explorer
 from cnn_lib.widgets.monitor import TrainingMonitor, training_explorer
+from cnn_lib.widgets.optimizer import optimizer_explorer
 from cnn_lib.widgets.panel import Panel
 from cnn_lib.widgets.playground import conv_playground, draw_and_convolve
 from cnn_lib.widgets.pooling import pooling_explorer
@@ -43,6 +45,8 @@ EXPLORERS = (
     "TrainingMonitor",  # after training it shows a training_explorer of the run
     "kernel_evolution_explorer",
     "training_run_explorer",
+    "batchnorm_explorer",  # chapter 16
+    "optimizer_explorer",
 )
 
 __all__ = [
@@ -57,6 +61,7 @@ __all__ = [
     "View",
     "activation_explorer",
     "backprop_explorer",
+    "batchnorm_explorer",
     "choice",
     "conv_arithmetic_explorer",
     "conv_playground",
@@ -65,6 +70,7 @@ __all__ = [
     "feature_map_explorer",
     "kernel_evolution_explorer",
     "kernel_explorer",
+    "optimizer_explorer",
     "pooling_explorer",
     "slider",
     "softmax_explorer",

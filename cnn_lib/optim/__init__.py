@@ -228,3 +228,7 @@ class Adam(Optimizer):
             "eps": self.eps,
             "weight_decay": self.weight_decay,
         }
+
+
+# Schedules live in their own module, as torch.optim.lr_scheduler does.
+from cnn_lib.optim import lr_scheduler  # noqa: E402, F401
