@@ -3,17 +3,11 @@
 Every function returns a ``matplotlib.figure.Figure`` that is *not* managed by
 ``pyplot``: in Jupyter it appears when it is the last expression of a cell
 (never twice), and in a script you call ``fig.savefig(path)``. Conventions:
-
-- images in ``gray`` with **0 drawn black** and 1 (or the largest value) white;
-- kernels and other signed values in a diverging colour map centred at zero
-  (``RdBu_r``: blue < 0 < red, white = 0, symmetric limits), a ColorBrewer map
-  that stays readable for colour-blind readers; numbers are printed on small
-  kernels, in black or white, whichever contrasts more with the cell (WCAG);
-- lines differ by marker and dash as well as by colour.
-
-Every figure carries a one-sentence description in ``fig.alt_text``, for a
-caption or a notebook cell's ``alt`` metadata.
-Used from chapter 2 (images) to chapter 13 (training curves, confusion matrix).
+images in ``gray`` with 0 drawn black; signed values in ``RdBu_r`` centred at
+zero (blue < 0 < red, a colour-blind-safe ColorBrewer map), printed numbers in
+black or white by WCAG contrast; lines differ by marker and dash, not colour
+alone. ``fig.alt_text`` describes each figure in one sentence (for a caption or
+a cell's ``alt`` metadata). Used from chapter 2 (images) to chapter 13.
 """
 
 from __future__ import annotations
@@ -30,9 +24,8 @@ DIVERGING = "RdBu_r"
 
 
 def _grey_limits(x) -> tuple[float, float]:
-    """``vmin, vmax`` that draw 0 black: [0, max(1, top)] for non-negative data."""
-    lo, hi = float(np.min(x)), float(np.max(x))
-    return (min(lo, 0.0), max(hi, 1.0)) if lo >= 0 and hi <= 1 else (min(lo, 0.0), hi)
+    """``vmin, vmax`` that draw 0 black and 1 (or the largest value) white."""
+    return min(float(np.min(x)), 0.0), max(float(np.max(x)), 1.0)
 
 
 def _grid(count: int, ncols: int, size: float = 1.3, title=None):
@@ -135,13 +128,9 @@ def show_kernels(weights, values=True, ncols=8, title=None):
         image = ax.imshow(k, cmap=DIVERGING, vmin=-m, vmax=m)
         if values and max(k.shape) <= 7:
             for (r, c), v in np.ndenumerate(k):
-                rgb = np.asarray(image.to_rgba(v, bytes=True))[:3]
-                colour = text_colour(rgb)
+                colour = text_colour(np.asarray(image.to_rgba(v, bytes=True))[:3])
                 ax.text(c, r, f"{v:.2g}", ha="center", va="center", fontsize=8, color=colour)
-    fig.alt_text = (
-        f"{len(w)} kernels of {w.shape[1]}\u00d7{w.shape[2]} weights, blue below zero, white "
-        f"at zero, red above (limits \u00b1{m:.2g})" + (", values printed." if values else ".")
-    )
+    fig.alt_text = f"{len(w)} kernels {w.shape[1]}x{w.shape[2]}: blue < 0 < red, limits {m:.2g}."
     return fig
 
 
@@ -166,10 +155,7 @@ def show_feature_maps(maps, ncols=8, title=None):
     for c, ax in enumerate(axes):
         ax.imshow(x[c], cmap="gray", vmin=min(float(x[c].min()), 0.0))
         ax.set_title(f"channel {c}", fontsize=8)
-    fig.alt_text = (
-        f"{len(x)} feature maps of {x.shape[1]}\u00d7{x.shape[2]}, one per channel, each in "
-        "grey from black (0, or its minimum if negative) to white (its maximum)."
-    )
+    fig.alt_text = f"{len(x)} feature maps, grey from black (0 or below) to white (each max)."
     return fig
 
 
@@ -200,11 +186,7 @@ def plot_history(history, title=None):
         ax.legend()
     if title:
         fig.suptitle(title)
-    epochs = len(h.get("loss", []))
-    fig.alt_text = (
-        f"Two line charts over {epochs} epochs: loss and accuracy, training with circles "
-        "and a solid line, validation with squares and a dashed line."
-    )
+    fig.alt_text = "Loss and accuracy per epoch: training solid with circles, validation dashed."
     return fig
 
 
@@ -262,9 +244,6 @@ def plot_confusion_matrix(y_true, y_pred, class_names=None, normalize=False, tit
     ax.set_yticks(range(len(names)), names)
     ax.set(xlabel="predicted class", ylabel="true class", title=title or "")
     fig.colorbar(image, ax=ax, shrink=0.8, label="fraction" if normalize else "count")
-    right = int(np.trace(counts))
-    fig.alt_text = (
-        f"Confusion matrix of {len(counts)} classes, true class by row, predicted by column, "
-        f"darker blue for more; {right} of {int(counts.sum())} samples on the diagonal."
-    )
+    right, total = int(np.trace(counts)), int(counts.sum())
+    fig.alt_text = f"Confusion matrix, true class by row: {right} of {total} on the diagonal."
     return fig
