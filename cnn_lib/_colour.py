@@ -2,8 +2,7 @@
 
 Used by :mod:`cnn_lib.viz` (numbers printed on kernels and confusion matrices)
 and :mod:`cnn_lib.widgets.markup` (the explorers' heat-map tables), so that
-every printed number passes the AA contrast ratio of 4.5:1. Chapter 16's
-accessibility notes refer to it.
+every printed number passes the AA contrast ratio of 4.5:1.
 """
 
 from __future__ import annotations

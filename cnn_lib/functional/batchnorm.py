@@ -1,9 +1,10 @@
 """Batch normalization over the channels of NCHW arrays, and its gradient.
 
-Taught in chapter 16, Beyond LeNet (book/16_beyond_lenet.ipynb).
+Chapter 16, Beyond LeNet, which will teach it, is in preparation; the API
+appendix (book/appendix_api.md) documents it meanwhile.
 
 For each channel ``c``, over the ``N * H * W`` values of the batch
-(the book's notation, chapter 16):
+(the book's notation, see the notation appendix):
 
     x̄_c = mean of x[:, c],   var_c = mean of (x[:, c] - x̄_c)^2   (biased)
     x̂ = (x - x̄_c) / sqrt(var_c + ε),   z = γ_c x̂ + β_c

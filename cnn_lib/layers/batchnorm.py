@@ -1,6 +1,6 @@
 """``BatchNorm2d``: normalize each channel over the batch, then scale and shift.
 
-Taught in chapter 16, Beyond LeNet (book/16_beyond_lenet.ipynb). The formula
+Chapter 16, Beyond LeNet, which will teach it, is in preparation. The formula
 and both backward passes are in ``cnn_lib.functional.batchnorm``.
 """
 

@@ -1,6 +1,7 @@
 """``Residual``: a block whose input is added back to its output.
 
-Taught in chapter 16, Beyond LeNet (book/16_beyond_lenet.ipynb).
+Chapter 16, Beyond LeNet, which will teach it, is in preparation; the API
+appendix (book/appendix_api.md) documents it meanwhile.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Learning-rate schedules: change an optimizer's ``lr`` from epoch to epoch.
 
-Taught in chapter 16, Beyond LeNet (book/16_beyond_lenet.ipynb); chapter 12
-introduces the learning rate they schedule. Same names, arguments and values
+Chapter 12, Optimizers, introduces the learning rate they schedule.
+Chapter 16, Beyond LeNet, which will teach it, is in preparation; the API
+appendix (book/appendix_api.md) documents it meanwhile. Same names, arguments and values
 as ``torch.optim.lr_scheduler``: build the scheduler after the optimizer and
 call ``scheduler.step()`` once per epoch, after the optimizer's steps
 (``cnn_lib.fit(..., scheduler=...)`` does that for you).

@@ -45,7 +45,7 @@ EXPLORERS = (
     "TrainingMonitor",  # after training it shows a training_explorer of the run
     "kernel_evolution_explorer",
     "training_run_explorer",
-    "batchnorm_explorer",  # chapter 16
+    "batchnorm_explorer",  # the chapter that uses these is in preparation
     "optimizer_explorer",
 )
 

@@ -1,6 +1,6 @@
 """``batchnorm_explorer``: one channel before and after batch norm, as the batch size changes.
 
-Used in chapter 16, Beyond LeNet. Notation: batch mean ``x̄``, batch standard
+Shown in the explorer gallery (chapter 16 is in preparation). Notation: batch mean ``x̄``, batch standard
 deviation ``s`` (from the variance ``s²``), running statistics for ``eval()``.
 The numbers come from ``cnn_lib.layers.BatchNorm2d`` itself.
 """

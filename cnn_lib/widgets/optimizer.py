@@ -1,6 +1,6 @@
 """``optimizer_explorer``: SGD, momentum and Adam on a narrow valley, step by step.
 
-Used in chapter 16, Beyond LeNet (and a companion to chapter 12, Optimizers).
+A companion to chapter 12, Optimizers, shown in the explorer gallery.
 Notation: learning rate ``eta``, momentum ``mu``, Adam's ``beta_1`` and ``beta_2``.
 The paths come from ``cnn_lib.optim.SGD`` and ``cnn_lib.optim.Adam`` themselves.
 """
