@@ -1,7 +1,8 @@
 """``batchnorm_explorer``: one channel before and after batch norm, as the batch size changes.
 
-Shown in the explorer gallery (chapter 16 is in preparation). Notation: batch mean ``x̄``, batch standard
-deviation ``s`` (from the variance ``s²``), running statistics for ``eval()``.
+Shown in the explorer gallery (chapter 16 is in preparation). Notation: batch
+mean ``x̄_c``, variance ``var_c``, standard deviation ``sd``; running statistics
+for ``eval()``.
 The numbers come from ``cnn_lib.layers.BatchNorm2d`` itself.
 """
 
@@ -103,10 +104,10 @@ def batchnorm_explorer(activations=None):
     def show_note(size, draw, mode):
         r = compute(size, draw, mode)
         source = (
-            f"this batch: x̄ = {r['mean']:.3f}, s = {r['std']:.3f}"
+            f"this batch: x̄ = {r['mean']:.3f}, sd = {r['std']:.3f}"
             if mode == "train"
             else f"running: x̄ = {float(full.running_mean[0]):.3f}, "
-            f"s = {float(np.sqrt(full.running_var[0])):.3f}"
+            f"sd = {float(np.sqrt(full.running_var[0])):.3f}"
         )
         return markup.note(
             f"Normalized with {source}. Image 1's values after the layer have mean "
