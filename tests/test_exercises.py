@@ -149,3 +149,18 @@ def test_registering_needs_two_mistakes_and_a_unique_label():
         registry.register(one)
     with pytest.raises(ValueError, match="two named mistakes"):
         registry.register(registry.Exercise("new", 1, "t", "f(x)", abs, list, []))
+
+
+def test_every_checked_exercise_is_in_its_chapter_with_a_starter_and_a_checked_solution():
+    import json
+    from pathlib import Path
+
+    book = Path(__file__).resolve().parents[1] / "book"
+    for label, exercise in EXERCISES.items():
+        name = "quickstart" if exercise.chapter == 1 else f"{exercise.chapter:02d}_*"
+        (path,) = book.glob(f"{name}.ipynb")
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        sources = ["".join(c["source"]) for c in cells]
+        assert any(f":label: {label}" in s for s in sources), (label, path.name)
+        calls = [s for s in sources if f'cl.exercises.check("{label}"' in s]
+        assert len(calls) >= 2, f"{label}: a starter cell and a checked solution in {path.name}"

@@ -32,6 +32,10 @@ def _logits_and_labels():
     return rng.normal(size=(4, 5)) * 3, np.array([0, 3, 4, 3])
 
 
+def _ce_cases():
+    return [Case(_logits_and_labels(), "logits (4, 5) and labels [0, 3, 4, 3]")]
+
+
 def cross_entropy(z, y):
     p = softmax(z)
     return -np.mean(np.log(p[np.arange(len(y)), y]))
@@ -77,7 +81,7 @@ register(
         task="mean cross-entropy L = -mean_n log softmax(z_n)[y_n]",
         signature="my_cross_entropy(z, y)",
         reference=cross_entropy,
-        cases=lambda: [Case(_logits_and_labels(), "logits (4, 5) and labels [0, 3, 4, 3]")],
+        cases=_ce_cases,
         mistakes=[
             Mistake(
                 "summed over the batch instead of averaging",
@@ -106,7 +110,7 @@ register(
         task="dL/dz of the mean cross-entropy: (softmax(z) - onehot(y)) / N",
         signature="my_cross_entropy_grad(z, y)",
         reference=cross_entropy_grad,
-        cases=lambda: [Case(_logits_and_labels(), "logits (4, 5) and labels [0, 3, 4, 3]")],
+        cases=_ce_cases,
         mistakes=[
             Mistake(
                 "forgot to divide by N",
