@@ -75,7 +75,7 @@ def summary(model, input_shape) -> Summary:
 
     Examples
     --------
-    >>> from cnn_lib.layers.linear import Linear
+    >>> from cnn_lib.layers import Linear, Sequential
     >>> summary(Sequential(Linear(3, 2)), (3,)).total_params
     8
     """
