@@ -214,7 +214,14 @@ def test_static_slider_labels_match_the_view(visit, book_html):
             labels = data["controls"][i]["labels"]
             steps = slider.evaluate(WALK_JS)
             where = f"{title!r}, slider {name!r}"
-            if len(steps) != len(labels):
+            # A `max` rule (e.g. kernel positions that depend on the sizes) may stop the
+            # slider before its last value: then it reads the first len(steps) labels.
+            limited = any(
+                rule["kind"] == "max" and any(str(i) in item for item in rule["items"])
+                for rule in data.get("rules", [])
+            )
+            fits = 0 < len(steps) <= len(labels) if limited else len(steps) == len(labels)
+            if not fits:
                 problems.append(f"{where}: {len(steps)} positions for {len(labels)} values")
             if len(set(labels)) != len(labels):
                 problems.append(f"{where}: repeated labels {labels}")
