@@ -19,15 +19,9 @@ import time
 import numpy as np
 from tqdm.auto import tqdm
 
+from cnn_lib import training_checks as checks
 from cnn_lib._validation import check_positive_int
 from cnn_lib.evaluation import _correct, eval_mode, evaluate, evaluate_loss, predict
-from cnn_lib.training_checks import (
-    check_callbacks,
-    check_schedule,
-    check_split,
-    check_tools,
-    check_weights,
-)
 
 __all__ = ["History", "fit", "evaluate", "predict", "eval_mode"]
 
@@ -95,7 +89,7 @@ def _diverged(what: str, where: str) -> FloatingPointError:
 
 def _run_epoch(model, data, loss, optimizer, order, batch_size, callbacks, bar, epoch):
     """One pass over the samples in ``order``; returns the summed loss and hits."""
-    (x, y, transform), n_batches = data, bar.total
+    (x, y, transform), n_batches = data, math.ceil(len(order) / batch_size)
     total_loss = total_correct = 0.0
     for batch in range(n_batches):
         idx = order[batch * batch_size : (batch + 1) * batch_size]
@@ -189,9 +183,8 @@ def fit(
 
     Notes
     -----
-    The checks read each array once with ``min`` and ``max`` (NaN propagates
-    through them), which costs far less than one epoch. To skip the gradient
-    with respect to the images, which nobody reads, build the first
+    The checks read each array once with ``min`` and ``max`` (NaN propagates).
+    To skip the unused gradient with respect to the images, build the first
     convolution with ``needs_input_grad=False``; ``fit`` changes no layer.
 
     Shapes
@@ -213,38 +206,41 @@ def fit(
     batch_size = check_positive_int(batch_size, "batch_size")
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
         raise ValueError(f"epochs must be an integer >= 0, got {epochs!r}")
-    check_tools(loss, optimizer)
-    callbacks = check_callbacks(callbacks)
-    check_weights(model)
-    x, y = check_split(model, x, y, loss, "x", "y")
+    checks.check_tools(loss, optimizer)
+    callbacks = checks.check_callbacks(callbacks)
+    checks.check_weights(model)
+    x, y = checks.check_split(model, x, y, loss, "x", "y")
     if validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise ValueError("validation_data must be a pair (x_val, y_val)")
-        validation_data = check_split(model, *validation_data, loss, "x_val", "y_val")
+        validation_data = checks.check_split(model, *validation_data, loss, "x_val", "y_val")
     rng = np.random.default_rng(rng)
-    check_schedule(optimizer, scheduler, transform)
+    checks.check_schedule(optimizer, scheduler, transform)
     history = History(validation=validation_data is not None, lr=scheduler is not None)
     n_batches, logs = math.ceil(len(x) / batch_size), {}
+    # One bar for the whole run, not one per epoch: a notebook keeps one small widget.
+    bar = tqdm(total=epochs * n_batches, unit="batch", disable=not progress)
     try:
         for epoch in range(epochs):
             _call(callbacks, "on_epoch_begin", epoch, {})
             start_time = time.perf_counter()
             model.train()
             order = rng.permutation(len(x)) if shuffle else np.arange(len(x))
-            desc, where = f"epoch {epoch + 1}/{epochs}", f"epoch {epoch + 1} of {epochs}"
-            with tqdm(total=n_batches, desc=desc, unit="batch", disable=not progress) as bar:
-                args = (order, batch_size, callbacks, bar, where)
-                total_loss, correct = _run_epoch(model, (x, y, transform), loss, optimizer, *args)
-                logs = {"loss": total_loss / len(x), "accuracy": correct / len(x)}
-                if validation_data is not None:
-                    val_loss, val_accuracy = evaluate_loss(model, *validation_data, loss)
-                    logs.update(val_loss=val_loss, val_accuracy=val_accuracy)
-                bar.set_postfix({k: f"{v:.4f}" for k, v in logs.items()})
+            where = f"epoch {epoch + 1} of {epochs}"
+            bar.set_description(f"epoch {epoch + 1}/{epochs}")
+            args = (order, batch_size, callbacks, bar, where)
+            total_loss, correct = _run_epoch(model, (x, y, transform), loss, optimizer, *args)
+            logs = {"loss": total_loss / len(x), "accuracy": correct / len(x)}
+            if validation_data is not None:
+                val_loss, val_accuracy = evaluate_loss(model, *validation_data, loss)
+                logs.update(val_loss=val_loss, val_accuracy=val_accuracy)
+            bar.set_postfix({k: f"{v:.4f}" for k, v in logs.items()})
             if scheduler is not None:
                 logs["lr"] = optimizer.lr  # the rate this epoch trained with
                 scheduler.step()
             history._record(logs, time.perf_counter() - start_time)
             _call(callbacks, "on_epoch_end", epoch, dict(logs))
     finally:  # also when an error stops training: callbacks can close files
+        bar.close()
         _call(callbacks, "on_train_end", dict(logs))
     return history
