@@ -3,7 +3,7 @@
 Run ``python -m cnn_lib.benchmark`` (or ``make bench``); ``--quick`` is a smoke
 run of a few seconds, ``--json PATH`` also writes every number and the
 environment, ``--real`` trains on full Fashion-MNIST instead (see
-``cnn_lib.benchmark_real``). One network, the one of the Performance issue::
+``cnn_lib.benchmark_real``). Taught in chapter 15, Making it fast. The network::
 
     Conv2d(1, 8, 3, padding=1) - ReLU - MaxPool2d(2) - Conv2d(8, 16, 3, padding=1)
     - ReLU - MaxPool2d(2) - Flatten - Linear(784, 128) - ReLU - Linear(128, 10)
@@ -12,11 +12,10 @@ float32, cross-entropy, SGD with momentum 0.9, training batch 64, inference
 batch 500, 28x28 images from the embedded Fashion-MNIST sample. PyTorch gets the
 same initial weights, data and hyper-parameters and ``torch.set_num_threads(2)``.
 Each implementation runs as one block, a warm-up pass and then short rounds
-of which the fastest counts. (Alternating rounds between PyTorch and NumPy
-would be unfair to both: each library's idle worker threads keep spinning
-for a while and slow the other down.) The naive loops are ~1000x slower, so
-they are timed on a single mini-batch. Run on an otherwise idle machine: the
-table warns when the load average says it is not.
+of which the fastest counts (alternating PyTorch and NumPy rounds would be
+unfair: each library's idle threads spin and slow the other). The naive
+loops are ~1000x slower, so they are timed on a single mini-batch. Run on an
+otherwise idle machine: the table warns when the load average says it is not.
 """
 
 from __future__ import annotations
@@ -74,8 +73,8 @@ BATCH_SIZE, INFERENCE_BATCH_SIZE, TORCH_THREADS = 64, 500, 2
 def build_model(impl="im2col", rng=0):
     """The benchmark network with ``Conv2d(..., impl=impl)``; weights from ``rng``.
 
-    The first convolution skips its input gradient (``needs_input_grad=False``),
-    as PyTorch does for an input that does not require a gradient.
+    The first convolution skips its input gradient (``needs_input_grad=False``), as
+    PyTorch does for an input that needs none.
 
     Examples
     --------
