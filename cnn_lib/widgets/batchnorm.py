@@ -33,7 +33,7 @@ def _histogram(values, highlight, bins, title, xlabel) -> str:
     """Bars of ``values`` over ``bins``, the first image's share drawn darker on top."""
     counts = np.histogram(np.clip(values, bins[0], bins[-1]), bins)[0] / values.size
     mine = np.histogram(np.clip(highlight, bins[0], bins[-1]), bins)[0] / values.size
-    ax = svg.Axes((bins[0], bins[-1]), (0, TOP), width=300, height=200, title=title)
+    ax = svg.Axes((bins[0], bins[-1]), (0, TOP), width=260, height=200, title=title)
     width = (ax.right - ax.left) / (len(bins) - 1)
     bars = []
     for lo, share, own in zip(bins[:-1], counts, mine, strict=True):
@@ -44,7 +44,7 @@ def _histogram(values, highlight, bins, title, xlabel) -> str:
     body = "".join(bars) + ax.frame(xlabel, "share of values")
     legend = ax.legend(["whole batch (light)", "image 1 (dark)"], ["#9ecae1", "#08519c"])
     alt = f"{title}: histogram of the batch's values, image 1's part shown darker"
-    return svg.svg(300, 200, body + legend, title=alt)
+    return svg.svg(260, 200, body + legend, title=alt)
 
 
 def batchnorm_explorer(activations=None):
