@@ -138,7 +138,9 @@ class Axes:
     def legend(self, labels, colours, dashed=(), corner="upper left") -> str:
         """Line samples and labels in a corner: ``"upper left"``, ``"lower right"``, ..."""
         parts = []
-        x = self.left + 8 if "left" in corner else self.right - 92
+        # About 6 px per character of the 11 px font: right-hand legends end inside the box.
+        width = 28 + 6 * max((len(str(label)) for label in labels), default=0)
+        x = self.left + 8 if "left" in corner else self.right - width
         for i, (label, colour) in enumerate(zip(labels, colours, strict=True)):
             y = self.top + 12 + 14 * i
             if "lower" in corner:
