@@ -30,7 +30,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run"]
 pytestmark = pytest.mark.browser
 
 CHAPTER = "03_convolution.ipynb"  # a short chapter with several explorers
