@@ -9,8 +9,18 @@ import pytest
 from finite_differences import numerical_grad
 from scipy import signal, special
 
-from cnn_lib.exercises import ch01_03, ch04_05, ch06, ch07_08, ch09_10, ch11_12, ch13_15
+from cnn_lib.exercises import (
+    ch01_03,
+    ch04_05,
+    ch06,
+    ch07_08,
+    ch09_10,
+    ch11_12,
+    ch13_15,
+    ch16,
+)
 from cnn_lib.exercises.registry import all_exercises
+from cnn_lib.exercises.runner import judge
 
 
 def numerical_gradient(loss, a):
@@ -219,3 +229,91 @@ def test_im2col_times_the_weights_is_the_convolution():
     out = (w.reshape(3, -1) @ ch13_15.im2col(x, 3)).reshape(3, 2, 3)
     want = [sum(signal.correlate2d(x[c], w[o, c], "valid") for c in range(2)) for o in range(3)]
     assert np.allclose(out, want)
+
+
+def test_batch_norm_by_hand():
+    # channel 0: [1, 3], mean 2, var 1; channel 1: [4, 8], mean 6, var 4
+    x = np.array([[[[1.0]], [[4.0]]], [[[3.0]], [[8.0]]]])  # (2, 2, 1, 1)
+    gamma, beta = np.array([2.0, 1.0]), np.array([0.5, -1.0])
+    out = REF["beyond-ex-bn-forward"](x, gamma, beta, 0.0)
+    assert np.allclose(out[:, :, 0, 0], [[-1.5, -2.0], [2.5, 0.0]])
+    # eps = 3 goes under the root: channel 0 divides by sqrt(1 + 3) = 2
+    out = REF["beyond-ex-bn-forward"](x, gamma, beta, 3.0)
+    assert np.allclose(out[:, 0, 0, 0], [2 * -0.5 + 0.5, 2 * 0.5 + 0.5])
+
+
+@pytest.mark.parametrize("eps", [1e-5, 0.5])
+def test_batch_norm_equals_torch_in_training_mode(eps):
+    torch = pytest.importorskip("torch")
+    x = rng.normal(size=(4, 3, 5, 6)) * np.array([1.0, 0.01, 3.0]).reshape(1, 3, 1, 1)
+    gamma, beta = rng.normal(size=3), rng.normal(size=3)
+    want = torch.nn.functional.batch_norm(
+        torch.from_numpy(x),
+        None,
+        None,
+        torch.from_numpy(gamma),
+        torch.from_numpy(beta),
+        training=True,
+        eps=eps,
+    ).numpy()
+    assert np.allclose(REF["beyond-ex-bn-forward"](x, gamma, beta, eps), want)
+
+
+def test_cosine_lr_by_hand():
+    cosine = REF["beyond-ex-cosine"]
+    assert cosine(0, 1.0, 4) == pytest.approx(1.0)
+    assert cosine(1, 1.0, 4) == pytest.approx((1 + np.sqrt(0.5)) / 2)
+    assert cosine(2, 1.0, 4) == pytest.approx(0.5)
+    assert cosine(4, 1.0, 4) == pytest.approx(0.0)
+    assert cosine(2, 0.3, 4, 0.1) == pytest.approx(0.2)  # halfway: the mean of the ends
+    assert cosine(4, 0.3, 4, 0.1) == pytest.approx(0.1)
+
+
+@pytest.mark.parametrize(("lr0", "e_max", "lr_min"), [(0.1, 10, 0.0), (0.05, 7, 0.001)])
+def test_cosine_lr_equals_torch_at_every_epoch(lr0, e_max, lr_min):
+    torch = pytest.importorskip("torch")
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=lr0)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=e_max, eta_min=lr_min)
+    for e in range(e_max + 1):
+        assert REF["beyond-ex-cosine"](e, lr0, e_max, lr_min) == pytest.approx(
+            schedule.get_last_lr()[0], rel=1e-9, abs=1e-12
+        )
+        opt.step()
+        schedule.step()
+
+
+def test_chapter_16_mistakes_are_each_recognised_by_name():
+    for label in ("beyond-ex-bn-forward", "beyond-ex-cosine"):
+        exercise = all_exercises()[label]
+        assert len(exercise.mistakes) >= 3
+        for mistake in exercise.mistakes:
+            verdict = judge(exercise, mistake.answer)
+            assert not verdict.ok and verdict.hint == mistake.hint, (label, mistake.name)
+
+
+def test_other_correct_batch_norms_pass_the_check():
+    """A loop over channels and a std-based answer are right too: the checker says so."""
+
+    def by_channel(x, gamma, beta, eps=1e-5):
+        out = np.empty_like(x)
+        for c in range(x.shape[1]):
+            values = x[:, c]
+            std = np.sqrt(np.mean((values - values.mean()) ** 2) + eps)
+            out[:, c] = gamma[c] * (values - values.mean()) / std + beta[c]
+        return out
+
+    def with_std(x, gamma, beta, eps=1e-5):
+        mean = x.mean(axis=(0, 2, 3), keepdims=True)
+        std = np.sqrt(x.std(axis=(0, 2, 3), keepdims=True) ** 2 + eps)
+        return gamma[None, :, None, None] * (x - mean) / std + beta[None, :, None, None]
+
+    bn = all_exercises()["beyond-ex-bn-forward"]
+    assert judge(bn, by_channel).ok and judge(bn, with_std).ok
+    assert judge(bn, ch16.batch_norm).ok
+
+
+def test_a_numpy_cosine_lr_passes_the_check():
+    def my_cosine_lr(e, lr0, e_max, lr_min=0.0):
+        return lr_min + 0.5 * (lr0 - lr_min) * (1 + np.cos(np.pi * e / e_max))
+
+    assert judge(all_exercises()["beyond-ex-cosine"], my_cosine_lr).ok
