@@ -60,10 +60,10 @@ register(
         cases=lambda: [_bn_case((4, 3, 5, 5), None), _bn_case((2, 2, 3, 3), 0.5)],
         mistakes=[
             Mistake(
-                "unbiased variance (divided by M - 1)",
+                "unbiased variance (divided by N*H*W - 1)",
                 lambda x, g, b, eps=1e-5: batch_norm(x, g, b, eps, ddof=1),
-                "batch norm divides by the number of values M = N * H * W "
-                "(np.var's default ddof=0), not by M - 1",
+                "batch norm divides by the number of values N*H*W "
+                "(np.var's default ddof=0), not by N*H*W - 1",
             ),
             Mistake(
                 "statistics per image instead of per channel over the batch",
