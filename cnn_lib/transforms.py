@@ -1,6 +1,6 @@
 """Data augmentation and normalization for batches of images.
 
-Chapter 16, Beyond LeNet, which will teach them, is in preparation. Every
+Taught in chapter 16, Beyond LeNet (book/16_beyond_lenet.ipynb). Every
 transform takes a whole batch ``(N, C, H, W)`` and treats its images
 independently, without a Python loop over them; the random ones draw from
 their own ``rng``, so a seed makes a training run repeatable.

@@ -1,7 +1,6 @@
 """Batch normalization over the channels of NCHW arrays, and its gradient.
 
-Chapter 16, Beyond LeNet, which will teach it, is in preparation; the API
-appendix (book/appendix_api.md) documents it meanwhile.
+Taught in chapter 16, Beyond LeNet (book/16_beyond_lenet.ipynb).
 
 For each channel ``c``, over the ``N * H * W`` values of the batch
 (the book's notation, see the notation appendix):

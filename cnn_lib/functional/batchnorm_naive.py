@@ -1,7 +1,6 @@
 """Batch-norm backward, one node of the computational graph at a time.
 
-Chapter 16, Beyond LeNet, which will teach it, is in preparation; the API
-appendix (book/appendix_api.md) documents it meanwhile.
+Taught in chapter 16, Beyond LeNet (book/16_beyond_lenet.ipynb).
 
 The forward pass, split into elementary steps (per channel, ``m`` values)::
 

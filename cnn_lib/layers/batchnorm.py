@@ -1,6 +1,6 @@
 """``BatchNorm2d``: normalize each channel over the batch, then scale and shift.
 
-Chapter 16, Beyond LeNet, which will teach it, is in preparation. The formula
+Taught in chapter 16, Beyond LeNet (book/16_beyond_lenet.ipynb). The formula
 and both backward passes are in ``cnn_lib.functional.batchnorm``.
 """
 
@@ -33,7 +33,7 @@ class BatchNorm2d(Module):
 
     per channel ``c``. In training, ``x̄_c`` and ``var_c`` are the batch's mean and
     (biased) variance over ``N, H, W``, and the running statistics move
-    towards them: ``running = (1 - momentum) * running + momentum * batch``
+    towards them: ``running = (1 - ρ) * running + ρ * batch`` with ``ρ = momentum``
     (the running variance uses the unbiased batch variance, as PyTorch does).
     In ``eval()`` mode the running statistics are used, so a single image gets
     the same answer whatever batch it comes in.

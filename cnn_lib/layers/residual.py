@@ -1,7 +1,6 @@
 """``Residual``: a block whose input is added back to its output.
 
-Chapter 16, Beyond LeNet, which will teach it, is in preparation; the API
-appendix (book/appendix_api.md) documents it meanwhile.
+Taught in chapter 16, Beyond LeNet (book/16_beyond_lenet.ipynb).
 """
 
 from __future__ import annotations
@@ -10,7 +9,7 @@ from cnn_lib.layers.module import Module
 
 
 class Residual(Module):
-    """``y = block(x) + shortcut(x)``: the identity path of a ResNet.
+    """``z = block(x) + shortcut(x)``, the book's ``z = F(x) + x``: the identity path of a ResNet.
 
     The shortcut is the identity when ``None``. When the block changes the
     number of channels or the size (a stride of 2), the two paths no longer

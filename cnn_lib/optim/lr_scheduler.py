@@ -1,8 +1,7 @@
 """Learning-rate schedules: change an optimizer's ``lr`` from epoch to epoch.
 
-Chapter 12, Optimizers, introduces the learning rate they schedule.
-Chapter 16, Beyond LeNet, which will teach it, is in preparation; the API
-appendix (book/appendix_api.md) documents it meanwhile. Same names, arguments and values
+Taught in chapter 16, Beyond LeNet (book/16_beyond_lenet.ipynb); chapter 12,
+Optimizers, introduces the learning rate they schedule. Same names, arguments and values
 as ``torch.optim.lr_scheduler``: build the scheduler after the optimizer and
 call ``scheduler.step()`` once per epoch, after the optimizer's steps
 (``cnn_lib.fit(..., scheduler=...)`` does that for you).
@@ -54,7 +53,10 @@ class LRScheduler:
 class StepLR(LRScheduler):
     """Multiply the learning rate by ``gamma`` every ``step_size`` epochs.
 
-    .. math:: \\eta_t = \\eta_0 \\, \\gamma^{\\lfloor t / \\text{step\\_size} \\rfloor}
+    .. math:: \\eta_e = \\eta_0 \\, \\delta^{\\lfloor e / S \\rfloor}
+
+    after ``e`` epochs, with the factor ``δ = gamma`` and the period
+    ``S = step_size`` (the book writes ``δ``: ``γ`` is batch normalization's scale).
 
     Examples
     --------
@@ -79,7 +81,12 @@ class StepLR(LRScheduler):
 class CosineAnnealingLR(LRScheduler):
     """Lower the learning rate along half a cosine, from ``lr`` to ``eta_min`` in ``T_max`` epochs.
 
-    .. math:: \\eta_t = \\eta_\\min + \\tfrac12 (\\eta_0 - \\eta_\\min)(1 + \\cos(\\pi t / T_\\max))
+    .. math::
+
+        \\eta_e = \\eta_\\text{min}
+            + \\tfrac12 (\\eta_0 - \\eta_\\text{min})(1 + \\cos(\\pi e / e_\\text{max}))
+
+    after ``e`` epochs, with ``e_max = T_max`` and ``η_min = eta_min``.
 
     After ``T_max`` epochs the cosine goes on (the rate rises again), as in PyTorch.
     """
