@@ -9,16 +9,7 @@ import pytest
 from finite_differences import numerical_grad
 from scipy import signal, special
 
-from cnn_lib.exercises import (
-    ch01_03,
-    ch04_05,
-    ch06,
-    ch07_08,
-    ch09_10,
-    ch11_12,
-    ch13_15,
-    ch16,
-)
+from cnn_lib.exercises import ch01_03, ch04_05, ch06, ch07_08, ch09_10, ch11_12, ch13_15, ch16
 from cnn_lib.exercises.registry import all_exercises
 from cnn_lib.exercises.runner import judge
 

@@ -22,16 +22,7 @@ from __future__ import annotations
 import difflib
 
 # Importing the chapter modules registers their exercises.
-from cnn_lib.exercises import (  # noqa: F401
-    ch01_03,
-    ch04_05,
-    ch06,
-    ch07_08,
-    ch09_10,
-    ch11_12,
-    ch13_15,
-    ch16,
-)
+from cnn_lib.exercises import ch01_03, ch04_05, ch06, ch07_08, ch09_10, ch11_12, ch13_15, ch16  # noqa: F401
 from cnn_lib.exercises.registry import Exercise, all_exercises
 from cnn_lib.exercises.runner import judge
 from cnn_lib.exercises.verdict import Hint, show
