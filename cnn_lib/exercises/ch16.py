@@ -87,6 +87,11 @@ register(
                 lambda x, g, b, eps=1e-5: batch_norm(x, g, b, eps, where_eps="outside"),
                 "eps goes under the square root, sqrt(var_c + eps), as in PyTorch",
             ),
+            Mistake(
+                "eps fixed at 1e-5 instead of the eps argument",
+                lambda x, g, b, eps=1e-5: batch_norm(x, g, b),
+                "use the argument eps: BatchNorm2d(C, eps=...) lets the caller choose it",
+            ),
         ],
         hints=[
             "x.mean(axis=(0, 2, 3), keepdims=True) has shape (1, C, 1, 1) and "
