@@ -2,9 +2,9 @@
 
 Taught in chapter 16, Beyond LeNet (book/16_beyond_lenet.ipynb).
 
-The forward pass, split into elementary steps (per channel, ``m`` values)::
+The forward pass, split into elementary steps (per channel, ``count`` = N * H * W values)::
 
-    mu = mean(x)            xc = x - mu          var = mean(xc ** 2)
+    mean = mean(x)          xc = x - mean         var = mean(xc ** 2)
     std = sqrt(var + eps)   inv = 1 / std        x_hat = xc * inv
     z = gamma * x_hat + beta
 
@@ -35,7 +35,7 @@ def batch_norm2d_backward_naive(grad_output, cache):
     ``grad_output: (N, C, H, W) -> dx: (N, C, H, W)``
     """
     xc, inv, _, gamma = cache
-    m = xc.size / xc.shape[1]  # values per channel
+    count = xc.size / xc.shape[1]  # values per channel
     gamma = np.asarray(gamma).reshape(1, -1, 1, 1)
     d_x_hat = grad_output * gamma  # z = gamma * x_hat + beta
     d_inv = np.sum(d_x_hat * xc, axis=AXES, keepdims=True)  # x_hat = xc * inv
@@ -43,6 +43,6 @@ def batch_norm2d_backward_naive(grad_output, cache):
     std = 1.0 / inv
     d_std = -d_inv / std**2  # inv = 1 / std
     d_var = d_std * 0.5 / std  # std = sqrt(var + eps)
-    d_xc = d_xc + 2.0 * xc * d_var / m  # var = mean(xc ** 2): xc's second path
-    d_mu = -np.sum(d_xc, axis=AXES, keepdims=True)  # xc = x - mu
-    return d_xc + d_mu / m  # mu = mean(x): x's second path
+    d_xc = d_xc + 2.0 * xc * d_var / count  # var = mean(xc ** 2): xc's second path
+    d_mean = -np.sum(d_xc, axis=AXES, keepdims=True)  # xc = x - mean
+    return d_xc + d_mean / count  # mean = mean(x): x's second path
