@@ -33,7 +33,7 @@ def _channel(count=512):
 
 
 def _histogram(values, highlight, bins, title, xlabel) -> str:
-    """Bars of ``values`` over ``bins``, the first image's share drawn darker on top."""
+    """Bars of ``values`` over ``bins``; the first image's share drawn darker, at each foot."""
     counts = np.histogram(np.clip(values, bins[0], bins[-1]), bins)[0] / values.size
     mine = np.histogram(np.clip(highlight, bins[0], bins[-1]), bins)[0] / values.size
     ax = svg.Axes((bins[0], bins[-1]), (0, TOP), width=260, height=200, title=title)
@@ -44,7 +44,7 @@ def _histogram(values, highlight, bins, title, xlabel) -> str:
         bars.append(svg.rect(ax.x(lo), top, width - 1, ax.bottom - top, fill=LIGHT))
         own_top = ax.y(min(own, TOP))
         bars.append(svg.rect(ax.x(lo), own_top, width - 1, ax.bottom - own_top, fill=DARK))
-    body = "".join(bars) + ax.frame(xlabel, "share of values")
+    body = ax.frame(xlabel, "share of values") + "".join(bars)  # bars over the grid lines
     legend = ax.legend(["whole batch (light)", "image 1 (dark)"], [LIGHT, DARK])
     alt = f"{title}: histogram of the batch's values, image 1's part dark at the foot of each bar"
     return svg.svg(260, 200, body + legend, title=alt)
@@ -107,9 +107,9 @@ def batchnorm_explorer(activations=None):
     def show_note(size, draw, mode):
         r = compute(size, draw, mode)
         source = (
-            f"this batch: x̄ = {r['mean']:.3f}, sd = {r['std']:.3f}"
+            f"this batch's statistics: x̄ = {r['mean']:.3f}, sd = {r['std']:.3f}"
             if mode == "train"
-            else f"running: x̄ = {float(full.running_mean[0]):.3f}, "
+            else f"the running statistics: x̄ = {float(full.running_mean[0]):.3f}, "
             f"sd = {float(np.sqrt(full.running_var[0])):.3f}"
         )
         return markup.note(
