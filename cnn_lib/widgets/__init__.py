@@ -15,6 +15,7 @@ once in the explorer gallery.
 from cnn_lib.widgets.activations import activation_explorer
 from cnn_lib.widgets.arithmetic import conv_arithmetic_explorer
 from cnn_lib.widgets.backprop import backprop_explorer
+from cnn_lib.widgets.batchnorm import batchnorm_explorer
 from cnn_lib.widgets.controls import Control, choice, slider
 from cnn_lib.widgets.dropout import dropout_explorer
 from cnn_lib.widgets.evolution import KernelSnapshots, kernel_evolution_explorer
@@ -44,7 +45,8 @@ EXPLORERS = (
     "TrainingMonitor",  # after training it shows a training_explorer of the run
     "kernel_evolution_explorer",
     "training_run_explorer",
-    "optimizer_explorer",  # the batch-norm explorer waits for chapter 16 (in preparation)
+    "optimizer_explorer",
+    "batchnorm_explorer",
 )
 
 __all__ = [
@@ -59,6 +61,7 @@ __all__ = [
     "View",
     "activation_explorer",
     "backprop_explorer",
+    "batchnorm_explorer",
     "choice",
     "conv_arithmetic_explorer",
     "conv_playground",

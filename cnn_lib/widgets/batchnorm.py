@@ -1,8 +1,8 @@
 """``batchnorm_explorer``: one channel before and after batch norm, as the batch size changes.
 
-Shown in the explorer gallery (chapter 16 is in preparation). Notation: batch
-mean ``x̄_c``, variance ``var_c``, standard deviation ``sd``; running statistics
-for ``eval()``.
+Taught in chapter 16, Beyond LeNet (``book/16_beyond_lenet.ipynb``), and shown
+in the explorer gallery. Notation: batch mean ``x̄_c``, variance ``var_c``, standard
+deviation ``sd``; running statistics for ``eval()``.
 The numbers come from ``cnn_lib.layers.BatchNorm2d`` itself.
 """
 
@@ -21,6 +21,9 @@ BOX = np.full((3, 3), 1 / 9)  # a blur: the channel is the local brightness
 RAW_BINS = np.linspace(0, 1, 21)
 NORMAL_BINS = np.linspace(-3, 3, 25)
 TOP = 0.6  # the bars' scale: the same in every frame, so frames compare
+# Light and dark bars: each at least 3:1 against the white page and against each
+# other (WCAG non-text contrast), so lightness, not hue, tells them apart.
+LIGHT, DARK = "#4c9bd0", "#08306b"
 
 
 def _channel(count=512):
@@ -30,7 +33,7 @@ def _channel(count=512):
 
 
 def _histogram(values, highlight, bins, title, xlabel) -> str:
-    """Bars of ``values`` over ``bins``, the first image's share drawn darker on top."""
+    """Bars of ``values`` over ``bins``; the first image's share drawn darker, at each foot."""
     counts = np.histogram(np.clip(values, bins[0], bins[-1]), bins)[0] / values.size
     mine = np.histogram(np.clip(highlight, bins[0], bins[-1]), bins)[0] / values.size
     ax = svg.Axes((bins[0], bins[-1]), (0, TOP), width=260, height=200, title=title)
@@ -38,12 +41,12 @@ def _histogram(values, highlight, bins, title, xlabel) -> str:
     bars = []
     for lo, share, own in zip(bins[:-1], counts, mine, strict=True):
         top = ax.y(min(share, TOP))
-        bars.append(svg.rect(ax.x(lo), top, width - 1, ax.bottom - top, fill="#9ecae1"))
+        bars.append(svg.rect(ax.x(lo), top, width - 1, ax.bottom - top, fill=LIGHT))
         own_top = ax.y(min(own, TOP))
-        bars.append(svg.rect(ax.x(lo), own_top, width - 1, ax.bottom - own_top, fill="#08519c"))
-    body = "".join(bars) + ax.frame(xlabel, "share of values")
-    legend = ax.legend(["whole batch (light)", "image 1 (dark)"], ["#9ecae1", "#08519c"])
-    alt = f"{title}: histogram of the batch's values, image 1's part shown darker"
+        bars.append(svg.rect(ax.x(lo), own_top, width - 1, ax.bottom - own_top, fill=DARK))
+    body = ax.frame(xlabel, "share of values") + "".join(bars)  # bars over the grid lines
+    legend = ax.legend(["whole batch (light)", "image 1 (dark)"], [LIGHT, DARK])
+    alt = f"{title}: histogram of the batch's values, image 1's part dark at the foot of each bar"
     return svg.svg(260, 200, body + legend, title=alt)
 
 
@@ -104,9 +107,9 @@ def batchnorm_explorer(activations=None):
     def show_note(size, draw, mode):
         r = compute(size, draw, mode)
         source = (
-            f"this batch: x̄ = {r['mean']:.3f}, sd = {r['std']:.3f}"
+            f"this batch's statistics: x̄ = {r['mean']:.3f}, sd = {r['std']:.3f}"
             if mode == "train"
-            else f"running: x̄ = {float(full.running_mean[0]):.3f}, "
+            else f"the running statistics: x̄ = {float(full.running_mean[0]):.3f}, "
             f"sd = {float(np.sqrt(full.running_var[0])):.3f}"
         )
         return markup.note(

@@ -120,8 +120,13 @@ class Axes:
         if 0 >= self.ylim[0] and 0 <= self.ylim[1]:
             parts.append(f'<path d="M{self.left} {self.y(0)}H{self.right}" stroke="#8c959f"/>')
         parts.append(text((self.left + self.right) / 2, self.height - 4, xlabel))
+        # The y label reads upwards, centred at (11, mid). Rotating about the origin
+        # after moving it down by the height keeps the label's own x coordinates
+        # positive: browsers measure a text's width in its own coordinates, and a
+        # label that starts left of x = 0 there counts as horizontal overflow.
         mid = (self.top + self.bottom) / 2
-        parts.append(text(11, mid, ylabel, extra=f' transform="rotate(-90 11 {mid:.1f})"'))
+        turn = f' transform="translate(0 {self.height}) rotate(-90)"'
+        parts.append(text(self.height - mid, 11, ylabel, extra=turn))
         parts.append(text((self.left + self.right) / 2, 13, self.title, extra=' font-weight="600"'))
         return "".join(parts)
 
