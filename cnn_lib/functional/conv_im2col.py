@@ -181,20 +181,55 @@ def conv2d_backward_im2col(
         cols = conv2d_im2col(x, weight, bias, stride, pads, dilation, return_cols=True)[1]
     n_out = weight.shape[0]
     g = grad_output.reshape(grad_output.shape[0], n_out, -1)  # (N, O, H_out * W_out)
-    # dL/dW = sum over samples of g[n] @ cols[n].T (the transpose is a free view).
-    dw_2d = (g @ cols.transpose(0, 2, 1)).sum(axis=0)
+    # dL/dW = sum over samples of (cols[n] @ g[n].T).T; the transposes are free
+    # views, and this order measured faster than g[n] @ cols[n].T in OpenBLAS.
+    dw_2d = (cols @ g.transpose(0, 2, 1)).sum(axis=0).T
     db = None
     if bias is not None:  # the row of ones in cols gives the bias column: sum of g
         dw_2d, db = dw_2d[:, :-1], dw_2d[:, -1]
     dw = dw_2d.reshape(weight.shape)
     dx = None
     if needs_input_grad:
-        dcols = weight.reshape(n_out, -1).T @ g  # (N, C * kH * kW, H_out * W_out)
         x_pad_shape = (
             *x.shape[:2],
             *(size + sum(p) for size, p in zip(x.shape[2:], pads, strict=True)),
         )
-        dx_pad = col2im(dcols, x_pad_shape, weight.shape[2:], stride, dilation)
+        w_t = weight.reshape(n_out, -1).T  # (C * kH * kW, O)
+        if tuple(stride) == (1, 1):  # the common case, measured about twice as fast
+            dx_pad = _input_grad_stride1(w_t, g, x_pad_shape, weight.shape[2:], dilation)
+        else:
+            dx_pad = col2im(w_t @ g, x_pad_shape, weight.shape[2:], stride, dilation)
         (top, _), (left, _) = pads
         dx = dx_pad[:, :, top : top + x.shape[2], left : left + x.shape[3]]
     return dx, dw, db
+
+
+def _input_grad_stride1(w_t, g, x_pad_shape, kernel_size, dilation):
+    """``col2im(w_t @ g, ...)`` for stride 1, with long contiguous adds.
+
+    col2im's adds run over ``H_out`` short rows of ``W_out`` pixels each. With
+    stride 1 they can run over one long stretch instead: give each row of
+    output positions the padded width ``W_pad`` (zeros in the extra columns of
+    ``g``, hence of the product); the window at ``(i, j)`` shifted by kernel
+    offset ``(u, v)`` then lands on flat pixel ``(i + u) * W_pad + (j + v)``, so
+    each offset adds one shifted slice of the flattened image. The zero
+    columns run past the row end onto the next row (or a small tail), harmless.
+    """
+    (n, c, pad_h, pad_w), (kh, kw), (dil_h, dil_w) = x_pad_shape, kernel_size, dilation
+    out_h, out_w = pad_h - dil_h * (kh - 1), pad_w - dil_w * (kw - 1)
+    g_wide = np.zeros((*g.shape[:2], out_h, pad_w), dtype=g.dtype)
+    g_wide[..., :out_w] = g.reshape(*g.shape[:2], out_h, out_w)
+    size = out_h * pad_w
+    g_wide = g_wide.reshape(*g.shape[:2], size)
+    flat = np.zeros((n, c, pad_h * pad_w + dil_w * (kw - 1)), dtype=np.result_type(w_t, g))
+    # A few samples at a time, so that their product (~1 MB) is still in the
+    # cache when the adds read it back: measured ~15% faster than all at once.
+    chunk = max(1, 2**20 // (w_t.shape[0] * size * flat.itemsize))
+    for first in range(0, n, chunk):
+        blocks = (w_t @ g_wide[first : first + chunk]).reshape(-1, c, kh, kw, size)
+        target = flat[first : first + chunk]
+        for u in range(kh):
+            for v in range(kw):
+                start = u * dil_h * pad_w + v * dil_w
+                target[:, :, start : start + size] += blocks[:, :, u, v]
+    return flat[:, :, : pad_h * pad_w].reshape(x_pad_shape)
