@@ -173,6 +173,9 @@ def _send(handler, state, path):
         pieces, delay = [bytes(1 << 16)] * (ENDLESS_LIMIT >> 16), 0.0
     else:
         pieces, delay = [data], 0.0
+    # Counted from 0 before the first write: a client that stops early can make that
+    # write fail (BrokenPipeError) before anything is counted.
+    state.sent.setdefault(path, 0)
     for piece in pieces:
         handler.wfile.write(piece)
         handler.wfile.flush()
