@@ -153,18 +153,18 @@ def run_real_benchmark(epochs=EPOCHS, train_size=None, test_size=None, use_torch
     env = environment()
     (x, y), (x_test, y_test) = load_fashion_mnist(progress=False)
     data = ((x[:train_size], y[:train_size]), (x_test[:test_size], y_test[:test_size]))
-    with _numpy_blas_on_one_thread():
-        results = {"cnn_lib": _train_cnn_lib(data, epochs, seed)}
     torch = _import_torch() if use_torch else None
+    with _numpy_blas_on_one_thread():  # for both runs
+        results = {"cnn_lib": _train_cnn_lib(data, epochs, seed)}
+        if torch is not None:
+            old_threads = torch.get_num_threads()
+            torch.set_num_threads(TORCH_THREADS)
+            try:
+                results["torch"] = _train_torch(torch, data, epochs, seed)
+            finally:
+                torch.set_num_threads(old_threads)
     report = {"results": results}
     if torch is not None:
-        old_threads = torch.get_num_threads()
-        torch.set_num_threads(TORCH_THREADS)
-        try:
-            with _numpy_blas_on_one_thread():
-                results["torch"] = _train_torch(torch, data, epochs, seed)
-        finally:
-            torch.set_num_threads(old_threads)
         env["torch"], env["torch_threads"] = torch.__version__, TORCH_THREADS
         ours, theirs = results["cnn_lib"], results["torch"]
         report["time_ratio"] = ours["seconds"] / theirs["seconds"]
