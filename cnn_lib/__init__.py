@@ -10,7 +10,7 @@ The import graph flows one way: ``functional`` <- ``layers`` <- ``losses`` /
 by chapter; the quick start (``book/quickstart.ipynb``) shows it in one page.
 """
 
-from cnn_lib import datasets, functional, optim, transforms
+from cnn_lib import datasets, functional, optim, threads, transforms
 from cnn_lib.datasets import (
     class_names,
     load_cifar10,
@@ -41,6 +41,7 @@ from cnn_lib.layers import (
 from cnn_lib.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from cnn_lib.optim import SGD, Adam
 from cnn_lib.serialization import load, save
+from cnn_lib.threads import get_num_threads, set_num_threads
 from cnn_lib.tracer import trace
 from cnn_lib.tracer_report import plot_trace, summary
 from cnn_lib.training import History, evaluate, fit, predict
@@ -75,6 +76,7 @@ __all__ = [
     "BatchNorm2d",
     "Residual",
     "transforms",
+    "threads",
     "CrossEntropyLoss",
     "MSELoss",
     "BCEWithLogitsLoss",
@@ -89,6 +91,8 @@ __all__ = [
     "trace",
     "summary",
     "plot_trace",
+    "set_num_threads",
+    "get_num_threads",
 ]
 
 

@@ -10,7 +10,8 @@ environment, ``--real`` trains on full Fashion-MNIST instead (see
 
 float32, cross-entropy, SGD with momentum 0.9, training batch 64, inference
 batch 500, 28x28 images from the embedded Fashion-MNIST sample. PyTorch gets the
-same initial weights, data and hyper-parameters and ``torch.set_num_threads(2)``.
+same initial weights, data and hyper-parameters; both libraries run on two threads
+(``torch.set_num_threads(2)``, ``cnn_lib.set_num_threads(2)``).
 Each implementation runs as one block, a warm-up pass and then short rounds
 of which the fastest counts (alternating PyTorch and NumPy rounds would be
 unfair: each library's idle threads spin and slow the other). The naive
@@ -48,6 +49,7 @@ from cnn_lib.profiling import (
     train_step,
     training_throughput,
 )
+from cnn_lib.threads import using_threads
 
 __all__ = ["ARCHITECTURE", "best_seconds", "build_model", "epoch_peak_memory", "format_table"]
 __all__ += ["inference_throughput", "profile_training_step", "run_benchmark", "torch_model"]
@@ -67,7 +69,7 @@ ARCHITECTURE = (
     ("Linear", (128, 10), {}),
 )
 _LAYERS = {cls.__name__: cls for cls in (Conv2d, ReLU, MaxPool2d, Flatten, Linear)}
-BATCH_SIZE, INFERENCE_BATCH_SIZE, TORCH_THREADS = 64, 500, 2
+BATCH_SIZE, INFERENCE_BATCH_SIZE, THREADS = 64, 500, 2
 
 
 def build_model(impl="im2col", rng=0):
@@ -174,22 +176,22 @@ def run_benchmark(quick=False, repeats=None, use_torch=True):
     checks = {}
     if torch is not None:
         old_threads = torch.get_num_threads()
-        torch.set_num_threads(TORCH_THREADS)
+        torch.set_num_threads(THREADS)
         env["torch"], env["torch_threads"] = torch.__version__, torch.get_num_threads()
         passes["torch"] = _torch_passes(torch, x, y, x_infer)
         # Same weights, same function: the untrained networks must agree.
         with torch.no_grad():
             theirs = torch_model(build_model(), torch)(torch.from_numpy(x[:BATCH_SIZE])).numpy()
-        checks["torch_logits_max_abs_diff"] = float(
-            np.abs(build_model()(x[:BATCH_SIZE]) - theirs).max()
-        )
-    results = {}
-    for name, (train, infer) in passes.items():
-        train(), infer()  # warm-up: caches, thread pools
-        results[name] = {
-            "train_images_per_s": n_train / best_seconds(train, repeats),
-            "inference_images_per_s": n_infer / best_seconds(infer, repeats),
-        }
+        ours = build_model()(x[:BATCH_SIZE])
+        checks["torch_logits_max_abs_diff"] = float(np.abs(ours - theirs).max())
+    results, env["cnn_lib_threads"] = {}, THREADS
+    with using_threads(THREADS):  # cnn_lib on as many threads as PyTorch
+        for name, (train, infer) in passes.items():
+            train(), infer()  # warm-up: caches, thread pools
+            results[name] = {
+                "train_images_per_s": n_train / best_seconds(train, repeats),
+                "inference_images_per_s": n_infer / best_seconds(infer, repeats),
+            }
     naive_x, naive_y = x_all[:n_naive], y_all[:n_naive]
     train, infer = _numpy_passes("naive", naive_x, naive_y, naive_x, n_naive)
     results["naive"] = {
@@ -229,9 +231,7 @@ def main(argv=None):
     parser.add_argument("--json", metavar="PATH", help="also write all results to PATH")
     parser.add_argument("--repeats", type=int, help="rounds per implementation (best kept)")
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if installed")
-    parser.add_argument(
-        "--real", action="store_true", help="train 3 epochs on full Fashion-MNIST instead"
-    )
+    parser.add_argument("--real", action="store_true", help="3 epochs on full Fashion-MNIST")
     args = parser.parse_args(argv)
     if args.real:  # --quick: 1 epoch on 1024 images, a smoke run
         sizes = {"epochs": 1, "train_size": 1024, "test_size": 512} if args.quick else {}

@@ -15,6 +15,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+import cnn_lib as cl
 from cnn_lib.benchmark import ARCHITECTURE, build_model, torch_model
 from cnn_lib.benchmark_report import (
     TARGETS,
@@ -76,6 +77,7 @@ def test_quick_run_prints_the_table_and_writes_the_json(tmp_path):
     assert env["numpy"] == np.__version__
     assert env["python"] == ".".join(map(str, sys.version_info[:3]))
     assert "blas" in env and env["cpu_count"] >= 1
+    assert env["cnn_lib_threads"] == 2  # as many as PyTorch gets
     assert "Conv2d forward" in report["profile_ms"]
     if has_torch:  # same weights in both libraries: the untrained networks agree
         assert report["checks"]["torch_logits_max_abs_diff"] < 1e-4
@@ -304,7 +306,15 @@ def test_real_benchmark_trains_both_libraries_and_reports_time_and_accuracy(monk
     if use_torch:
         pytest.importorskip("torch")
     monkeypatch.setattr(real, "load_fashion_mnist", _tiny_fashion)
+    fit_threads = []
+
+    def fit_and_count_threads(*args, **kwargs):
+        fit_threads.append(cl.get_num_threads())
+        return cl.fit(*args, **kwargs)
+
+    monkeypatch.setattr(real, "fit", fit_and_count_threads)
     report = real.run_real_benchmark(epochs=3, use_torch=use_torch, seed=1)
+    assert fit_threads == [2] and cl.get_num_threads() == 1  # two threads, then restored
     assert report["config"]["train_images"] == 320 and report["config"]["test_images"] == 64
     names = ["cnn_lib", "torch"] if use_torch else ["cnn_lib"]
     assert list(report["results"]) == names

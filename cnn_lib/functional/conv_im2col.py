@@ -20,7 +20,8 @@ Layout matters for speed: with the output positions last, the copy into
 ``cols`` moves whole image rows at a time and ``y`` comes out contiguous in
 NCHW order, so the next layer reads memory in order. The forward pass also
 appends a row of ones to ``cols`` and the bias as a last weight column, so the
-product adds the bias too instead of a second pass over ``y``.
+product adds the bias too instead of a second pass over ``y``. Samples never
+mix, so :func:`cnn_lib.threads.run_in_parts` can compute parts of the batch at once.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from cnn_lib.functional.padding import conv_geometry, pad2d, window_offsets
+from cnn_lib.threads import run_in_parts
 
 
 def _output_hw(x_pad_shape, kernel_size, stride, dilation):
@@ -72,25 +74,18 @@ def im2col(x_pad, kernel_size, stride=(1, 1), dilation=(1, 1)):
     return windows.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, out_h * out_w)
 
 
-def _im2col_with_ones(x_pad, kernel_size, stride, dilation):
-    """:func:`im2col` with one more row of ones: ``(N, C * kH * kW + 1, H_out * W_out)``.
+def _im2col_into(cols, x_pad, kernel_size, stride, dilation):
+    """:func:`im2col`, copied straight into ``cols``, a preallocated ``(N, C * kH * kW, P)``.
 
-    The bias then rides inside the matrix multiply: ``[W | b] @ [cols; 1]``
-    equals ``W @ cols + b``, which saves a separate pass over the whole output
-    (as large as the input times ``O / C``). The windows are copied straight
-    into the preallocated matrix, so this costs no more than :func:`im2col`.
+    Filling a matrix made beforehand lets the forward pass give it one more
+    row (of ones, for the bias) and fill it one part of the batch at a time.
     """
     (kh, kw), (sh, sw), (dil_h, dil_w) = kernel_size, stride, dilation
     windows = sliding_window_view(x_pad, (dil_h * (kh - 1) + 1, dil_w * (kw - 1) + 1), axis=(2, 3))
     windows = windows[:, :, ::sh, ::sw, ::dil_h, ::dil_w]
     n, c, out_h, out_w = windows.shape[:4]
-    rows = c * kh * kw
-    cols = np.empty((n, rows + 1, out_h * out_w), dtype=x_pad.dtype)
-    cols[:, rows] = 1
-    # Splitting axes is always a view, so this copy fills cols[:, :rows] in place.
-    target = cols[:, :rows].reshape(n, c, kh, kw, out_h, out_w)
-    np.copyto(target, windows.transpose(0, 1, 4, 5, 2, 3))
-    return cols
+    # Splitting axes is always a view, so this copy fills cols in place.
+    np.copyto(cols.reshape(n, c, kh, kw, out_h, out_w), windows.transpose(0, 1, 4, 5, 2, 3))
 
 
 def col2im(cols, x_pad_shape, kernel_size, stride=(1, 1), dilation=(1, 1)):
@@ -124,6 +119,10 @@ def col2im(cols, x_pad_shape, kernel_size, stride=(1, 1), dilation=(1, 1)):
 def conv2d_im2col(x, weight, bias=None, stride=1, padding=0, dilation=1, return_cols=False):
     """Convolution by im2col: the same result as :func:`conv2d_naive`, vectorized.
 
+    With a bias, ``[W | b] @ [cols; 1]`` equals ``W @ cols + b``. With
+    :func:`cnn_lib.threads.set_num_threads` above 1, parts of the batch are
+    unfolded and multiplied at the same time.
+
     Parameters
     ----------
     x, weight, bias, stride, padding, dilation
@@ -146,15 +145,22 @@ def conv2d_im2col(x, weight, bias=None, stride=1, padding=0, dilation=1, return_
     stride, pads, dilation = conv_geometry(weight.shape[2:], stride, padding, dilation)
     x_pad = pad2d(x, pads)
     n_out, _, kh, kw = weight.shape
+    out_hw = _output_hw(x_pad.shape, (kh, kw), stride, dilation)
     weight_2d = weight.reshape(n_out, -1)
-    if bias is None:
-        cols = im2col(x_pad, (kh, kw), stride, dilation)
-    else:
-        cols = _im2col_with_ones(x_pad, (kh, kw), stride, dilation)
+    rows = weight_2d.shape[1]
+    if bias is not None:
         dtype = np.result_type(weight, x_pad)  # what weight_2d @ cols alone would give
         weight_2d = np.concatenate([weight_2d, bias[:, None]], axis=1, dtype=dtype)
-    y = weight_2d @ cols  # (N, O, H_out * W_out): one GEMM per sample
-    y = y.reshape(x.shape[0], n_out, *_output_hw(x_pad.shape, (kh, kw), stride, dilation))
+    cols = np.empty((len(x), weight_2d.shape[1], out_hw[0] * out_hw[1]), dtype=x_pad.dtype)
+    cols[:, rows:] = 1  # the row of ones, if there is a bias
+    y = np.empty((len(x), n_out, cols.shape[2]), dtype=np.result_type(weight_2d, cols))
+
+    def unfold_and_multiply(start, stop):  # samples start..stop-1
+        _im2col_into(cols[start:stop, :rows], x_pad[start:stop], (kh, kw), stride, dilation)
+        np.matmul(weight_2d, cols[start:stop], out=y[start:stop])  # one GEMM per sample
+
+    run_in_parts(unfold_and_multiply, len(x), size=cols.size)
+    y = y.reshape(len(x), n_out, *out_hw)
     return (y, cols) if return_cols else y
 
 
@@ -180,28 +186,35 @@ def conv2d_backward_im2col(
     if cols is None:
         cols = conv2d_im2col(x, weight, bias, stride, pads, dilation, return_cols=True)[1]
     n_out = weight.shape[0]
-    g = grad_output.reshape(grad_output.shape[0], n_out, -1)  # (N, O, H_out * W_out)
-    # dL/dW = sum over samples of (cols[n] @ g[n].T).T; the transposes are free
-    # views, and this order measured faster than g[n] @ cols[n].T in OpenBLAS.
-    dw_2d = (cols @ g.transpose(0, 2, 1)).sum(axis=0).T
+    g = grad_output.reshape(len(x), n_out, -1)  # (N, O, H_out * W_out)
+    w_t = weight.reshape(n_out, -1).T  # (C * kH * kW, O)
+    dx = np.empty(x.shape, np.result_type(w_t, g)) if needs_input_grad else None
+
+    def gradients(start, stop):  # samples start..stop-1: fills their dx, returns their dW sum
+        if dx is not None:
+            dx[start:stop] = _input_grad(
+                w_t, g[start:stop], x.shape, weight.shape[2:], stride, pads, dilation
+            )
+        # dL/dW = sum over samples of (cols[n] @ g[n].T).T; the transposes are free
+        # views, and this order measured faster than g[n] @ cols[n].T in OpenBLAS.
+        return (cols[start:stop] @ g[start:stop].transpose(0, 2, 1)).sum(axis=0)
+
+    dw_2d = sum(run_in_parts(gradients, len(x), size=cols.size)).T
     db = None
     if bias is not None:  # the row of ones in cols gives the bias column: sum of g
         dw_2d, db = dw_2d[:, :-1], dw_2d[:, -1]
-    dw = dw_2d.reshape(weight.shape)
-    dx = None
-    if needs_input_grad:
-        x_pad_shape = (
-            *x.shape[:2],
-            *(size + sum(p) for size, p in zip(x.shape[2:], pads, strict=True)),
-        )
-        w_t = weight.reshape(n_out, -1).T  # (C * kH * kW, O)
-        if tuple(stride) == (1, 1):  # the common case, measured about twice as fast
-            dx_pad = _input_grad_stride1(w_t, g, x_pad_shape, weight.shape[2:], dilation)
-        else:
-            dx_pad = col2im(w_t @ g, x_pad_shape, weight.shape[2:], stride, dilation)
-        (top, _), (left, _) = pads
-        dx = dx_pad[:, :, top : top + x.shape[2], left : left + x.shape[3]]
-    return dx, dw, db
+    return dx, dw_2d.reshape(weight.shape), db
+
+
+def _input_grad(w_t, g, x_shape, kernel_size, stride, pads, dilation):
+    """dL/dx of the samples in ``g``: col2im of ``w_t @ g``, without the padding."""
+    (top, bottom), (left, right) = pads
+    x_pad_shape = (len(g), x_shape[1], x_shape[2] + top + bottom, x_shape[3] + left + right)
+    if tuple(stride) == (1, 1):  # the common case, measured about twice as fast
+        dx_pad = _input_grad_stride1(w_t, g, x_pad_shape, kernel_size, dilation)
+    else:
+        dx_pad = col2im(w_t @ g, x_pad_shape, kernel_size, stride, dilation)
+    return dx_pad[:, :, top : top + x_shape[2], left : left + x_shape[3]]
 
 
 def _input_grad_stride1(w_t, g, x_pad_shape, kernel_size, dilation):

@@ -9,7 +9,8 @@ same results (ties go to the first maximum in reading order).
 A ``kH x kW`` window has ``kH * kW`` offsets ``(u, v)``; for each, the pixels
 that offset meets as the window slides form one strided ``(H_out, W_out)``
 grid, so each step is one vectorized operation on the whole batch.
-Overlapping windows (stride < kernel) work too.
+Overlapping windows (stride < kernel) work too. Max pooling computes parts of
+the batch at once with :func:`cnn_lib.threads.set_num_threads` above 1.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from cnn_lib.functional.padding import pool_geometry, window_offsets
+from cnn_lib.threads import run_in_parts
 
 
 def max_pool2d_fast(x, kernel_size, stride=None):
@@ -37,16 +39,26 @@ def max_pool2d_fast(x, kernel_size, stride=None):
     (kh, kw), (sh, sw), (out_h, out_w) = pool_geometry(x.shape, kernel_size, stride)
     rows = [slice(u, u + sh * (out_h - 1) + 1, sh) for u in range(kh)]
     cols = [slice(v, v + sw * (out_w - 1) + 1, sw) for v in range(kw)]
-    y_rows = _running_max([x[:, :, r, :] for r in rows])  # (N, C, H_out, W)
-    return _running_max([y_rows[..., c] for c in cols])
+    y = np.empty((*x.shape[:2], out_h, out_w), dtype=x.dtype)
+
+    def pool(start, stop):  # samples start..stop-1
+        part = x[start:stop]
+        y_rows = _running_max([part[:, :, r, :] for r in rows])  # (n, C, H_out, W)
+        _running_max([y_rows[..., c] for c in cols], out=y[start:stop])
+
+    run_in_parts(pool, len(x), size=x.size)  # parts at the same time, with set_num_threads
+    return y
 
 
-def _running_max(views):
-    """Elementwise max of equally shaped arrays, as a new array."""
+def _running_max(views, out=None):
+    """Elementwise max of equally shaped arrays, into ``out`` (a new array if None)."""
     first, *rest = views
     if not rest:
-        return first.copy()
-    out = np.maximum(first, rest[0])  # allocates: no separate copy pass
+        if out is None:
+            return first.copy()
+        out[...] = first
+        return out
+    out = np.maximum(first, rest[0], out=out)  # no separate copy pass
     for view in rest[1:]:
         np.maximum(out, view, out=out)
     return out
@@ -81,9 +93,22 @@ def max_pool2d_backward_fast(grad_output, x, kernel_size, stride=None, y=None):
     tiled = (sh, sw) == (kh, kw) and x.shape[2:] == (out_hw[0] * kh, out_hw[1] * kw)
     dtype = np.result_type(grad_output, x)
     dx = np.empty(x.shape, dtype) if tiled else np.zeros(x.shape, dtype)
+
+    def route(start, stop):  # samples start..stop-1
+        part = slice(start, stop)
+        _route_to_first_max(
+            dx[part], grad_output[part], x[part], y[part], (kh, kw), (sh, sw), disjoint
+        )
+
+    run_in_parts(route, len(x), size=x.size)  # parts at the same time, with set_num_threads
+    return dx
+
+
+def _route_to_first_max(dx, grad_output, x, y, kernel_size, stride, disjoint):
+    """Add into ``dx`` each gradient of ``grad_output`` at its window's first maximum."""
     unrouted = np.ones(y.shape, dtype=bool)
     hit = np.empty(y.shape, dtype=bool)
-    for _, _, rows, cols in window_offsets((kh, kw), (sh, sw), (1, 1), out_hw):
+    for _, _, rows, cols in window_offsets(kernel_size, stride, (1, 1), y.shape[2:]):
         np.equal(x[:, :, rows, cols], y, out=hit)
         hit &= unrouted  # only the first maximum of each window...
         unrouted ^= hit  # ...and none after it
@@ -91,7 +116,6 @@ def max_pool2d_backward_fast(grad_output, x, kernel_size, stride=None, y=None):
             np.multiply(grad_output, hit, out=dx[:, :, rows, cols])
         else:
             dx[:, :, rows, cols] += grad_output * hit
-    return dx
 
 
 def avg_pool2d_fast(x, kernel_size, stride=None):

@@ -1,0 +1,134 @@
+"""A second core for the fast layers: split the batch over threads.
+
+Taught in chapter 15, Making it fast. The samples of a batch never meet in a
+convolution or a pooling layer, so the batch can be cut into parts that are
+computed at the same time. Python threads can do that here because NumPy
+releases Python's global lock inside matrix products and elementwise passes
+over large arrays: two threads then really run on two cores.
+
+``set_num_threads(n)`` makes the fast (default) convolution and max-pooling
+code cut every batch large enough into ``n`` parts, like PyTorch's function
+of the same name. The default is one thread: nothing is split, and results do
+not depend on the number of cores. With ``n`` threads the results are the same
+for every run with the same ``n``; a weight gradient is then summed part by
+part, so it can differ from the one-thread sum in the last bits of float32.
+
+While ``n > 1``, NumPy's BLAS is limited to one thread per call (with
+threadpoolctl): the ``n`` threads already fill the cores, and BLAS threads on
+top would wait for each other. ``set_num_threads(1)`` gives BLAS its previous
+limit back. The naive loops (``impl="naive"``) always run on one thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from concurrent.futures import ThreadPoolExecutor, wait
+
+from cnn_lib._validation import check_positive_int
+
+__all__ = ["get_num_threads", "run_in_parts", "set_num_threads", "using_threads"]
+
+#: A part smaller than this many array elements is not worth a thread: handing
+#: it over costs tens of microseconds, about what the part itself would take.
+MIN_PART_SIZE = 2**15
+
+_state = {"threads": 1, "pool": None, "blas_limit": None}
+
+
+def get_num_threads() -> int:
+    """The number of parts the fast layers cut a batch into (1 by default)."""
+    return _state["threads"]
+
+
+def set_num_threads(n) -> None:
+    """Run the fast convolution and max pooling on ``n`` threads (``n >= 1``).
+
+    Examples
+    --------
+    >>> set_num_threads(2); get_num_threads()
+    2
+    >>> set_num_threads(1)  # back to the default
+    """
+    n = check_positive_int(n, "n")
+    old_pool = _state["pool"]
+    _state["pool"], _state["threads"] = _new_pool(n), n
+    if old_pool is not None:
+        old_pool.shutdown()
+    if n > 1 and _state["blas_limit"] is None:
+        _state["blas_limit"] = _limit_blas_to_one_thread()
+    elif n == 1 and _state["blas_limit"] is not None:
+        _state["blas_limit"].restore_original_limits()
+        _state["blas_limit"] = None
+
+
+def _new_pool(n):
+    """Workers for the parts after the first (the caller computes that one)."""
+    return ThreadPoolExecutor(n - 1, thread_name_prefix="cnn_lib") if n > 1 else None
+
+
+# A process made by fork has none of its parent's threads: give it its own pool
+# (the threads start on first use), or its first split would wait forever.
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=lambda: _state.update(pool=_new_pool(_state["threads"])))
+
+
+@contextlib.contextmanager
+def using_threads(n):
+    """``set_num_threads(n)`` inside a ``with`` block, the previous number after it.
+
+    Examples
+    --------
+    >>> with using_threads(2):
+    ...     print(get_num_threads())
+    2
+    >>> get_num_threads()
+    1
+    """
+    old = get_num_threads()
+    set_num_threads(n)
+    try:
+        yield
+    finally:
+        set_num_threads(old)
+
+
+def _limit_blas_to_one_thread():
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # a dependency, but keep working without it
+        return None
+    return threadpool_limits(1, user_api="blas")
+
+
+def run_in_parts(work, n_samples: int, size: int) -> list:
+    """Call ``work(start, stop)`` on consecutive parts of ``range(n_samples)``.
+
+    The parts run at the same time, one per thread; the calling thread
+    computes the first. One part (the whole range) when one thread is set or
+    when parts would hold fewer than :data:`MIN_PART_SIZE` of the ``size``
+    elements the work touches. ``work`` must write only its own samples
+    and must not call this function itself (its threads would wait forever).
+
+    Returns
+    -------
+    list
+        What each call returned, in the order of the parts. An exception in
+        any part is raised here, once every part has finished.
+
+    Examples
+    --------
+    >>> run_in_parts(lambda start, stop: (start, stop), 10, size=100)
+    [(0, 10)]
+    """
+    parts = min(_state["threads"], n_samples, max(1, size // MIN_PART_SIZE))
+    pool = _state["pool"]
+    if parts <= 1 or pool is None:
+        return [work(0, n_samples)]
+    bounds = [n_samples * i // parts for i in range(parts + 1)]
+    others = [pool.submit(work, a, b) for a, b in zip(bounds[1:-1], bounds[2:], strict=True)]
+    try:
+        first = work(bounds[0], bounds[1])
+    finally:  # never leave a part running behind the caller's back
+        wait(others)
+    return [first, *(future.result() for future in others)]  # .result() re-raises
