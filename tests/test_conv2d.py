@@ -369,6 +369,23 @@ def test_layer_skips_input_gradient_when_not_needed(impl):
         Conv2d(1, 2, 3, needs_input_grad="no")
 
 
+def test_layer_in_eval_mode_keeps_no_im2col_matrix_and_backward_still_works():
+    rng = np.random.default_rng(3)
+    layer = Conv2d(2, 3, 3, padding=1, rng=0)
+    x, g = rng.normal(size=(4, 2, 6, 6)), rng.normal(size=(4, 3, 6, 6))
+    train_y = layer(x)
+    assert layer._cache[1] is not None  # training: backward reuses it
+    eval_y = layer.eval()(x)
+    assert layer._cache[1] is None  # eval: the largest array is not kept
+    np.testing.assert_array_equal(eval_y, train_y)
+    dx = layer.backward(g)  # rebuilds the matrix if asked anyway
+    want_dx, want_dw, _ = conv2d_backward(
+        g, x, layer.weight.data, layer.bias.data, 1, 1, impl="naive"
+    )
+    np.testing.assert_allclose(dx, want_dx, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(layer.weight.grad, want_dw, rtol=1e-5, atol=1e-5)  # float32
+
+
 def test_layer_dtype_follows_promotion():
     layer = Conv2d(1, 2, 3, rng=0)
     assert layer(np.ones((1, 1, 4, 4), dtype=np.float64)).dtype == np.float64

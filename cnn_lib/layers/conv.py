@@ -125,8 +125,10 @@ class Conv2d(Module):
         cols = None
         if self.impl == "naive":
             y = conv2d_naive(x, weight, bias, *geometry)
-        else:  # keep the im2col matrix: backward reuses it
+        elif self.training:  # keep the im2col matrix: backward reuses it
             y, cols = conv2d_im2col(x, weight, bias, *geometry, return_cols=True)
+        else:  # eval mode needs no backward: free the matrix at once
+            y = conv2d_im2col(x, weight, bias, *geometry)
         self._cache = (x, cols, out_shape)
         return y
 
