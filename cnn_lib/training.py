@@ -210,10 +210,7 @@ def fit(
     callbacks = checks.check_callbacks(callbacks)
     checks.check_weights(model)
     x, y = checks.check_split(model, x, y, loss, "x", "y")
-    if validation_data is not None:
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-            raise ValueError("validation_data must be a pair (x_val, y_val)")
-        validation_data = checks.check_split(model, *validation_data, loss, "x_val", "y_val")
+    validation_data = checks.check_validation(model, validation_data, loss)
     rng = np.random.default_rng(rng)
     checks.check_schedule(optimizer, scheduler, transform)
     history = History(validation=validation_data is not None, lr=scheduler is not None)

@@ -112,3 +112,12 @@ def check_split(model, x, y, loss, x_name, y_name):
     else:
         _check_finite(np.asarray(y, dtype=float), f"the targets {y_name}")
     return x, y
+
+
+def check_validation(model, validation_data, loss):
+    """Validate ``fit``'s optional ``(x_val, y_val)`` as :func:`check_split` does."""
+    if validation_data is None:
+        return None
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+        raise ValueError("validation_data must be a pair (x_val, y_val)")
+    return check_split(model, *validation_data, loss, "x_val", "y_val")
