@@ -121,14 +121,15 @@ def run_in_parts(work, n_samples: int, size: int) -> list:
     >>> run_in_parts(lambda start, stop: (start, stop), 10, size=100)
     [(0, 10)]
     """
-    parts = min(_state["threads"], n_samples, max(1, size // MIN_PART_SIZE))
+    parts = min(_state["threads"], n_samples, size // MIN_PART_SIZE)
     pool = _state["pool"]
-    if parts <= 1 or pool is None:
+    if parts <= 1 or pool is None:  # one part: no thread needed
         return [work(0, n_samples)]
     bounds = [n_samples * i // parts for i in range(parts + 1)]
-    others = [pool.submit(work, a, b) for a, b in zip(bounds[1:-1], bounds[2:], strict=True)]
+    parts_after_first = list(zip(bounds[1:-1], bounds[2:], strict=True))
+    others = [pool.submit(work, a, b) for a, b in parts_after_first]
     try:
         first = work(bounds[0], bounds[1])
     finally:  # never leave a part running behind the caller's back
         wait(others)
-    return [first, *(future.result() for future in others)]  # .result() re-raises
+    return [first, *(future.result() for future in others)]  # re-raises
