@@ -129,6 +129,11 @@ def test_threaded_conv_equals_the_loops(two_threads, n_threads, stride, padding,
         strict=True,
     ):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+    # Samples never mix in y and dx: the split changes no bit of them.
+    dx = cl.functional.conv2d_backward(g, x, w, b, *args)[0]
+    threads.set_num_threads(1)
+    np.testing.assert_array_equal(cl.functional.conv2d(x, w, b, *args), y)
+    np.testing.assert_array_equal(cl.functional.conv2d_backward(g, x, w, b, *args)[0], dx)
 
 
 @pytest.mark.parametrize("kernel, stride, size", [(2, 2, 8), (2, 2, 7), (3, 2, 9), (3, 1, 6)])
