@@ -40,7 +40,7 @@ from cnn_lib.layers.pooling import MaxPool2d
 from cnn_lib.layers.sequential import Sequential
 from cnn_lib.losses import CrossEntropyLoss
 from cnn_lib.optim import SGD
-from cnn_lib.threads import using_threads
+from cnn_lib.threads import blas_on_one_thread, using_threads
 from cnn_lib.training import fit
 
 LR, MOMENTUM, BATCH_SIZE, EPOCHS, THREADS = 0.05, 0.9, 64, 3, 2
@@ -63,11 +63,7 @@ def _numpy_blas_on_one_thread():
     mostly waits), and PyTorch's took 45 s in a fresh process but 82 s right
     after a cnn_lib run with two BLAS threads, which keep competing for the cores.
     """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return contextlib.nullcontext()
-    return threadpool_limits(1, user_api="blas")
+    return blas_on_one_thread() or contextlib.nullcontext()
 
 
 def real_model(rng=0):

@@ -56,7 +56,7 @@ def set_num_threads(n) -> None:
     if old_pool is not None:
         old_pool.shutdown()
     if n > 1 and _state["blas_limit"] is None:
-        _state["blas_limit"] = _limit_blas_to_one_thread()
+        _state["blas_limit"] = blas_on_one_thread()
     elif n == 1 and _state["blas_limit"] is not None:
         _state["blas_limit"].restore_original_limits()
         _state["blas_limit"] = None
@@ -93,7 +93,12 @@ def using_threads(n):
         set_num_threads(old)
 
 
-def _limit_blas_to_one_thread():
+def blas_on_one_thread():
+    """Limit NumPy's BLAS to one thread now; None when threadpoolctl is missing.
+
+    The returned limit undoes itself with ``.restore_original_limits()`` or at
+    the end of a ``with`` block.
+    """
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:  # a dependency, but keep working without it
