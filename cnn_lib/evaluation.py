@@ -87,7 +87,7 @@ def _correct(outputs, targets, loss) -> float:
 
 #: Default ``batch_size`` of ``evaluate``, ``evaluate_loss`` and ``predict``:
 #: the fastest size measured for inference (see ``evaluate``'s Notes).
-EVAL_BATCH_SIZE = 64
+EVAL_BATCH_SIZE = 256
 
 
 def _batches(n: int, batch_size: int):
@@ -138,34 +138,36 @@ def evaluate(model, x, y, batch_size=EVAL_BATCH_SIZE):
     model : Module
     x, y : array_like
         Inputs and integer class labels.
-    batch_size : int, default 64
+    batch_size : int, default 256
         Samples per forward pass. The result does not depend on it when every
         layer treats samples independently (all of ``cnn_lib``'s do, in eval
         mode); only speed and memory do (see Notes).
 
     Notes
     -----
-    *Cache blocking.* The intermediate arrays of a big batch are far larger
-    than the CPU cache: for 500 MNIST images the im2col matrix of the
-    benchmark network's second convolution alone is about 28 MB, against
-    typically 1-2 MB of L2 cache per core, so every layer would stream its
-    input and output through main memory. Batches of a few dozen images keep
-    each layer's arrays in cache, while still paying the fixed cost of a NumPy
-    call only once per batch. Inference images/s on 500 Fashion-MNIST images
-    with the network of ``python -m cnn_lib.benchmark``, by batch size:
+    *Batch size and speed.* Two effects pull against each other. Every layer
+    makes a few NumPy calls per batch, each with a fixed cost, so bigger
+    batches pay that cost fewer times per image. But once a batch's arrays
+    outgrow the CPU's caches, every layer streams them through main memory:
+    for 1,024 MNIST images the im2col matrix of the benchmark network's second
+    convolution alone is 55 MiB. Running the data in batches that stay in
+    cache is called *cache blocking*. Inference images/s of ``predict`` on
+    2,048 Fashion-MNIST images with the network of ``python -m
+    cnn_lib.benchmark``, by batch size (median of 5 calls after a warm-up,
+    median of 3 rounds; BLAS on one thread; a 2-core machine with 1 MiB of L2
+    cache per core and 36 MiB of shared L3, load average 0.6-1.1):
 
-    ============================  =====  =====  =====  =====  =====  =====  =====
-    batch size                        8     16     32     64    128    256    500
-    idle 2-core machine (a)       19.8k  23.5k  26.9k  27.5k  21.0k  17.8k  19.0k
-    loaded 2-core machine (b)      1.2k   1.4k   1.8k   2.0k   2.1k   1.9k   1.9k
-    ============================  =====  =====  =====  =====  =====  =====  =====
+    ===========  ====  ====  ====  ====  ====  =====  =====  =====  ====
+    batch size      8    16    32    64   128    256    512   1024  2048
+    one thread   4.4k  5.5k  7.0k  8.4k  9.1k   9.5k  10.0k   9.3k  7.6k
+    two threads  3.2k  3.3k  4.8k  6.3k  8.5k  11.1k  11.2k  10.5k  9.6k
+    ===========  ====  ====  ====  ====  ====  =====  =====  =====  ====
 
-    (a) one run of a sweep, default threads, by the development session that
-    first added cache blocking (then inside ``Sequential``); (b) one run of a
-    sweep through ``predict``, median of 5 passes, one BLAS thread, on the
-    same machine with a load average of 14. 64 is the fastest or within 2% of
-    it in both, hence the default. The best size depends on the CPU's caches:
-    chapter 15 measures it on yours.
+    (two threads: :func:`cnn_lib.threads.set_num_threads`.) Above 512 images
+    the second convolution's ``cols`` outgrows the L3 cache and speed falls.
+    256 is within 5% of the fastest size on one thread and within 1% on two,
+    with half the memory; hence the default. The best size depends on the
+    CPU's caches: chapter 15 measures it on yours.
 
     Shapes
     ------
@@ -185,7 +187,7 @@ def predict(model, x, batch_size=EVAL_BATCH_SIZE):
     """Predicted class index of each sample (argmax of the outputs), in eval mode.
 
     The model's previous train/eval mode is restored afterwards.
-    ``batch_size`` (default 64) as in ``evaluate``.
+    ``batch_size`` (default 256) as in ``evaluate``.
 
     Shapes
     ------

@@ -115,12 +115,13 @@ def test_predict_and_evaluate_in_batches_equal_the_whole_batch(images, batch_siz
 
 
 @pytest.mark.parametrize("batch_size", [None, 64, 40])
-def test_predict_runs_the_model_in_batches_of_batch_size(images, batch_size):
+def test_predict_runs_the_model_in_batches_of_batch_size(batch_size):
+    images = np.random.default_rng(0).normal(size=(300, 1, 8, 8)).astype(np.float32)
     spy = BatchSizeSpy()
     model = Sequential(spy, *small_cnn())
     if batch_size is None:
         predict(model, images)
-        batch_size = 64  # the documented default
+        batch_size = 256  # the documented default (API.md)
     else:
         predict(model, images, batch_size=batch_size)
     full, rest = divmod(len(images), batch_size)
