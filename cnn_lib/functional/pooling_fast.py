@@ -8,9 +8,11 @@ same results (ties go to the first maximum in reading order).
 
 A ``kH x kW`` window has ``kH * kW`` offsets ``(u, v)``; for each, the pixels
 that offset meets as the window slides form one strided ``(H_out, W_out)``
-grid, so each step is one vectorized operation on the whole batch.
-Overlapping windows (stride < kernel) work too. Max pooling computes parts of
-the batch at once with :func:`cnn_lib.threads.set_num_threads` above 1.
+grid, so each step is one vectorized operation on the whole batch (the
+backward passes and average pooling do this). Max pooling's forward needs
+fewer steps: the row offsets first, then the column offsets, ``kH + kW``
+passes. Overlapping windows (stride < kernel) work too. Max pooling computes
+parts of the batch at once with :func:`cnn_lib.threads.set_num_threads` above 1.
 """
 
 from __future__ import annotations
