@@ -48,9 +48,6 @@ def correlate_valid_naive(x, k):
     return out
 
 
-_correlate_valid = correlate_valid_naive  # the name chapter 3 used to print
-
-
 def _pad_for_mode(x, kernel_shape, mode, extra_at_end):
     """Zero-pad ``x`` so that a "valid" correlation gives the ``mode`` result.
 
