@@ -133,7 +133,7 @@ def load_cifar10(
         Cache folder (the archive goes to ``root/cifar10/``). Default:
         ``$CNN_LIB_DATA``, else ``$XDG_CACHE_HOME/cnn_lib`` or ``~/.cache/cnn_lib``.
     download : bool
-        Download the archive (163 MB) if missing. With ``False``, a missing file raises.
+        Download the archive (170 MB, 162 MiB) if missing. With ``False``, a missing file raises.
     base_url : str, optional
         A mirror serving ``cifar-10-binary.tar.gz``; default ``$CNN_LIB_CIFAR10_URL``,
         else ``$CNN_LIB_DATA_URL/cifar10``, else the official site.

@@ -68,9 +68,11 @@ class Module:
     training: bool = True
 
     def forward(self, x):
+        """The layer's output for input ``x``; keeps what ``backward`` will need."""
         raise NotImplementedError(f"{type(self).__name__} must implement forward(x)")
 
     def backward(self, grad_output):
+        """dL/d(input) from dL/d(output); adds the parameters' gradients to their ``.grad``."""
         raise NotImplementedError(f"{type(self).__name__} must implement backward(grad_output)")
 
     def __call__(self, x):
