@@ -1,13 +1,13 @@
 """A second core for the fast layers: split the batch over threads.
 
 Taught in chapter 15, Making it fast. The samples of a batch never meet in a
-convolution or a pooling layer, so the batch can be cut into parts that are
-computed at the same time. Python threads can do that here because NumPy
+convolution, a pooling layer or an elementwise function, so the batch can be
+cut into parts that are computed at the same time. Python threads can do that here because NumPy
 releases Python's global lock inside matrix products and elementwise passes
 over large arrays: two threads then really run on two cores.
 
-``set_num_threads(n)`` makes the fast (default) convolution and max-pooling
-code cut every batch large enough into ``n`` parts, like PyTorch's function
+``set_num_threads(n)`` makes the fast (default) convolution and max pooling,
+and ReLU's forward pass, cut every batch large enough into ``n`` parts, like PyTorch's function
 of the same name. The default is one thread: nothing is split, and results do
 not depend on the number of cores. With ``n`` threads the results are the same
 for every run with the same ``n``; a weight gradient is then summed part by
@@ -25,9 +25,12 @@ import contextlib
 import os
 from concurrent.futures import ThreadPoolExecutor, wait
 
+import numpy as np
+
 from cnn_lib._validation import check_positive_int
 
-__all__ = ["get_num_threads", "run_in_parts", "set_num_threads", "using_threads"]
+__all__ = ["elementwise_in_parts", "get_num_threads", "run_in_parts", "set_num_threads"]
+__all__ += ["using_threads"]
 
 #: A part smaller than this many array elements is not worth a thread: handing
 #: it over costs tens of microseconds, about what the part itself would take.
@@ -42,7 +45,7 @@ def get_num_threads() -> int:
 
 
 def set_num_threads(n) -> None:
-    """Run the fast convolution and max pooling on ``n`` threads (``n >= 1``).
+    """Run the fast convolution, max pooling and ReLU on ``n`` threads (``n >= 1``).
 
     Examples
     --------
@@ -138,3 +141,27 @@ def run_in_parts(work, n_samples: int, size: int) -> list:
     finally:  # never leave a part running behind the caller's back
         wait(others)
     return [first, *(future.result() for future in others)]  # re-raises
+
+
+def elementwise_in_parts(ufunc, x, *scalars):
+    """``ufunc(x, *scalars)`` for an elementwise NumPy ufunc, parts of ``x`` at once.
+
+    An elementwise function mixes nothing at all, so the batch can be cut like
+    a convolution's: each part writes its own rows of the result. ReLU's
+    forward pass uses this (``np.maximum(x, 0)``); the result is the same bits
+    for any number of threads.
+
+    Examples
+    --------
+    >>> elementwise_in_parts(np.maximum, np.array([-1.0, 2.0]), 0)
+    array([0., 2.])
+    """
+    if x.ndim == 0:  # a single number: nothing to cut
+        return ufunc(x, *scalars)
+    y = np.empty(x.shape, dtype=ufunc(x[:0], *scalars).dtype)  # the dtype the ufunc gives
+
+    def compute(start, stop):  # rows start..stop-1
+        ufunc(x[start:stop], *scalars, out=y[start:stop])
+
+    run_in_parts(compute, len(x), size=x.size)
+    return y

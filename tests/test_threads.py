@@ -201,3 +201,33 @@ def test_a_forked_child_can_still_split(two_threads):
     child.join(timeout=60)
     assert child.exitcode == 0, "the child hung or failed"
     assert queue.get(timeout=5) == [(0, 2), (2, 4)]
+
+
+def test_threaded_relu_equals_np_maximum_and_runs_in_parts(two_threads, monkeypatch):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((5, 2, 4, 3)).astype(np.float32)
+    want = np.where(x > 0, x, np.float32(0))  # the formula, written another way
+    seen = []
+    real_maximum = np.maximum
+
+    def spy(part, *scalars, out=None):  # np.maximum, recording who computed which rows
+        if out is not None:  # not the dtype probe on an empty slice
+            seen.append((len(part), threading.current_thread().name))
+        return real_maximum(part, *scalars, out=out)
+
+    got = threads.elementwise_in_parts(spy, x, 0)
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got, want)
+    assert sorted(n for n, _ in seen) == [2, 3]  # two parts, one per thread
+    assert len({name for _, name in seen}) == 2
+    np.testing.assert_array_equal(cl.functional.relu(x), want)  # the layer's path
+    np.testing.assert_array_equal(cl.ReLU()(x), want)
+    threads.set_num_threads(1)  # the split changes nothing at all
+    np.testing.assert_array_equal(cl.functional.relu(x), want)
+
+
+def test_elementwise_in_parts_keeps_numbers_and_empty_arrays():
+    assert threads.elementwise_in_parts(np.maximum, np.array(-2.0), 0) == 0.0
+    empty = threads.elementwise_in_parts(np.maximum, np.zeros((0, 3), np.float32), 0)
+    assert empty.shape == (0, 3) and empty.dtype == np.float32
+    assert cl.functional.relu(np.array([-1, 2], dtype=np.int8)).dtype == np.float32

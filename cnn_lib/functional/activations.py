@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from cnn_lib._validation import as_float_array
+from cnn_lib.threads import elementwise_in_parts
 
 
 def relu(x):
@@ -40,7 +41,8 @@ def relu(x):
     array([0., 0., 3.])
     """
     x = as_float_array(x, "x")
-    return np.maximum(x, 0)
+    # np.maximum(x, 0), parts of a large batch on other cores (set_num_threads)
+    return elementwise_in_parts(np.maximum, x, 0)
 
 
 def relu_backward(grad_output, x):
