@@ -113,6 +113,12 @@ def _slices(config) -> str:
     return ""
 
 
+def _blocks(config: dict) -> str:
+    """How many turns each library's rounds took, for the header (reports before: one)."""
+    blocks = config.get("blocks", 1)
+    return f" in each of {blocks} blocks, the libraries taking turns" if blocks > 1 else ""
+
+
 def format_table(report: dict) -> str:
     """The dict returned by ``run_benchmark`` as a plain-text table."""
     c, m = report["config"], report["memory"]
@@ -121,7 +127,8 @@ def format_table(report: dict) -> str:
         f"cnn_lib benchmark{quick}",
         *textwrap.wrap(c["architecture"], 100),
         f"{c['dtype']}, {c['optimizer']}, training batch {c['batch_size']}, "
-        f"inference batch {c['inference_batch_size']}{_slices(c)}, best of {c['repeats']} rounds",
+        f"inference batch {c['inference_batch_size']}{_slices(c)}, best of {c['repeats']} rounds"
+        f"{_blocks(c)}",
         "",
         f"{'implementation':<16}{'train img/s':>12}{'inference img/s':>17}",
     ]

@@ -7,7 +7,7 @@ releases Python's global lock inside matrix products and elementwise passes
 over large arrays: two threads then really run on two cores.
 
 ``set_num_threads(n)`` makes the fast (default) convolution and max pooling,
-and ReLU's forward pass, cut every batch large enough into ``n`` parts, like PyTorch's function
+and ReLU, cut every batch large enough into ``n`` parts, like PyTorch's function
 of the same name. The default is one thread: nothing is split, and results do
 not depend on the number of cores. With ``n`` threads the results are the same
 for every run with the same ``n``; a weight gradient is then summed part by
@@ -143,25 +143,35 @@ def run_in_parts(work, n_samples: int, size: int) -> list:
     return [first, *(future.result() for future in others)]  # re-raises
 
 
-def elementwise_in_parts(ufunc, x, *scalars):
-    """``ufunc(x, *scalars)`` for an elementwise NumPy ufunc, parts of ``x`` at once.
+def elementwise_in_parts(ufunc, *operands):
+    """``ufunc(*operands)`` for an elementwise NumPy ufunc, parts of the batch at once.
 
     An elementwise function mixes nothing at all, so the batch can be cut like
-    a convolution's: each part writes its own rows of the result. ReLU's
-    forward pass uses this (``np.maximum(x, 0)``); the result is the same bits
-    for any number of threads.
+    a convolution's: each part reads and writes only its own rows. ReLU uses
+    this, ``np.maximum(x, 0)`` forward and ``np.multiply(grad_output, x > 0)``
+    backward; the result is the same bits for any number of threads.
+
+    Parameters
+    ----------
+    ufunc : numpy.ufunc
+        Any elementwise ufunc, e.g. ``np.maximum``.
+    *operands : ndarray or scalar
+        Arrays of one shape (cut along their first axis) and scalars. Anything
+        else (broadcasting, a single number) runs as one plain call.
 
     Examples
     --------
     >>> elementwise_in_parts(np.maximum, np.array([-1.0, 2.0]), 0)
     array([0., 2.])
     """
-    if x.ndim == 0:  # a single number: nothing to cut
-        return ufunc(x, *scalars)
-    y = np.empty(x.shape, dtype=ufunc(x[:0], *scalars).dtype)  # the dtype the ufunc gives
+    arrays = [a for a in operands if np.ndim(a) > 0]
+    if not arrays or any(np.shape(a) != np.shape(arrays[0]) for a in arrays):
+        return ufunc(*operands)  # nothing to cut, or shapes that broadcast
+    shape = np.shape(arrays[0])
 
-    def compute(start, stop):  # rows start..stop-1
-        ufunc(x[start:stop], *scalars, out=y[start:stop])
+    def rows(start, stop):  # every operand's rows start..stop-1 (scalars as they are)
+        return [a[start:stop] if np.ndim(a) > 0 else a for a in operands]
 
-    run_in_parts(compute, len(x), size=x.size)
+    y = np.empty(shape, dtype=ufunc(*rows(0, 0)).dtype)  # the dtype the ufunc gives
+    run_in_parts(lambda a, b: ufunc(*rows(a, b), out=y[a:b]), shape[0], size=y.size)
     return y

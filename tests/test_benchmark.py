@@ -371,3 +371,45 @@ def test_real_benchmark_command_line_quick_run_on_the_real_files():
     )
     assert "Fashion-MNIST, 1 epochs on 1024 images, test accuracy on 512" in done.stdout
     assert done.stdout.splitlines()[4].startswith("cnn_lib")
+
+
+def test_libraries_take_turns_in_blocks_and_each_keeps_its_best_block(monkeypatch):
+    pytest.importorskip("torch")  # the turns are between two libraries
+    from cnn_lib import benchmark
+
+    calls = []
+
+    def recorded_passes(name):
+        def passes(*args):
+            return (lambda: calls.append((name, "train")), lambda: calls.append((name, "infer")))
+
+        return passes
+
+    # Seconds of each timed pass, in the order the blocks run: im2col's best
+    # inference comes in its second block, torch's in its third.
+    seconds = {
+        ("im2col", "train"): [2.0, 1.0, 4.0],
+        ("im2col", "infer"): [0.5, 0.25, 1.0],
+        ("torch", "train"): [1.0, 1.0, 0.5],
+        ("torch", "infer"): [1.0, 2.0, 0.2],
+    }
+
+    def fake_best_seconds(one_pass, repeats):
+        one_pass()
+        return seconds[calls[-1]].pop(0) if calls[-1] in seconds else 1.0  # naive: 1 s
+
+    monkeypatch.setattr(benchmark, "_numpy_passes", lambda impl, *a: recorded_passes(impl)(*a))
+    monkeypatch.setattr(benchmark, "_torch_passes", recorded_passes("torch"))
+    monkeypatch.setattr(benchmark, "best_seconds", fake_best_seconds)
+    monkeypatch.setattr(benchmark, "epoch_peak_memory", lambda *a, **k: 1.0)
+    monkeypatch.setattr(benchmark, "profile_training_step", lambda *a, **k: {})
+    report = benchmark.run_benchmark(repeats=1)
+    assert report["config"]["blocks"] == 3
+    libraries = [name for name, _ in calls if name != "naive"]
+    assert libraries == (["im2col"] * 4 + ["torch"] * 4) * 3  # warm-up and timed, in turns
+    results = report["results"]
+    assert results["im2col"]["inference_images_per_s"] == 1000 / 0.25
+    assert results["im2col"]["train_images_per_s"] == 640 / 1.0
+    assert results["torch"]["inference_images_per_s"] == 1000 / 0.2
+    assert results["torch"]["train_images_per_s"] == 640 / 0.5
+    assert "best of 1 rounds in each of 3 blocks" in format_table(report)

@@ -203,31 +203,46 @@ def test_a_forked_child_can_still_split(two_threads):
     assert queue.get(timeout=5) == [(0, 2), (2, 4)]
 
 
-def test_threaded_relu_equals_np_maximum_and_runs_in_parts(two_threads, monkeypatch):
+def test_threaded_relu_equals_the_formula_and_runs_in_parts(two_threads):
     rng = np.random.default_rng(3)
     x = rng.standard_normal((5, 2, 4, 3)).astype(np.float32)
-    want = np.where(x > 0, x, np.float32(0))  # the formula, written another way
+    g = rng.standard_normal(x.shape).astype(np.float32)
+    x[0, 0, 0, :2] = 0.0  # the kink: gradient 0, as in PyTorch
+    want_y = np.where(x > 0, x, np.float32(0))  # the formulas, written another way
+    want_dx = np.where(x > 0, g, np.float32(0))
     seen = []
-    real_maximum = np.maximum
 
-    def spy(part, *scalars, out=None):  # np.maximum, recording who computed which rows
-        if out is not None:  # not the dtype probe on an empty slice
-            seen.append((len(part), threading.current_thread().name))
-        return real_maximum(part, *scalars, out=out)
+    def spy(*parts, out=None):  # np.maximum, recording who computed which rows
+        if out is not None:  # not the dtype probe on empty slices
+            seen.append((len(parts[0]), threading.current_thread().name))
+        return np.maximum(*parts, out=out)
 
     got = threads.elementwise_in_parts(spy, x, 0)
     assert got.dtype == np.float32
-    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(got, want_y)
     assert sorted(n for n, _ in seen) == [2, 3]  # two parts, one per thread
     assert len({name for _, name in seen}) == 2
-    np.testing.assert_array_equal(cl.functional.relu(x), want)  # the layer's path
-    np.testing.assert_array_equal(cl.ReLU()(x), want)
+    layer = cl.ReLU()
+    np.testing.assert_array_equal(layer(x), want_y)
+    dx = layer.backward(g)
+    assert dx.dtype == np.float32
+    np.testing.assert_array_equal(dx, want_dx)
     threads.set_num_threads(1)  # the split changes nothing at all
-    np.testing.assert_array_equal(cl.functional.relu(x), want)
+    np.testing.assert_array_equal(cl.functional.relu(x), want_y)
+    np.testing.assert_array_equal(cl.functional.relu_backward(g, x), want_dx)
 
 
-def test_elementwise_in_parts_keeps_numbers_and_empty_arrays():
+def test_elementwise_in_parts_keeps_numbers_empty_arrays_and_broadcasting(two_threads):
     assert threads.elementwise_in_parts(np.maximum, np.array(-2.0), 0) == 0.0
     empty = threads.elementwise_in_parts(np.maximum, np.zeros((0, 3), np.float32), 0)
     assert empty.shape == (0, 3) and empty.dtype == np.float32
     assert cl.functional.relu(np.array([-1, 2], dtype=np.int8)).dtype == np.float32
+    x = np.array([[-1.0, 2.0], [3.0, -4.0]])
+    # Shapes that broadcast are one plain call, with NumPy's result.
+    np.testing.assert_array_equal(cl.functional.relu_backward(2.0, x), [[0, 2], [2, 0]])
+    np.testing.assert_array_equal(
+        threads.elementwise_in_parts(np.add, x, np.array([10.0, 20.0])), x + [10.0, 20.0]
+    )
+    # Mixed precision promotes as NumPy does: float64 gradients stay float64.
+    dx = cl.functional.relu_backward(np.ones((2, 2)), x.astype(np.float32))
+    assert dx.dtype == np.float64
