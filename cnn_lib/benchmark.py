@@ -68,7 +68,7 @@ ARCHITECTURE = (
     ("Linear", (128, 10), {}),
 )
 _LAYERS = {cls.__name__: cls for cls in (Conv2d, ReLU, MaxPool2d, Flatten, Linear)}
-BATCH_SIZE, INFERENCE_BATCH_SIZE, THREADS, BLOCKS = 64, 500, 2, 3
+BATCH_SIZE, INFERENCE_BATCH_SIZE, THREADS, BLOCKS = 64, 500, 2, 5
 
 
 def build_model(impl="im2col", rng=0):
@@ -147,7 +147,7 @@ def run_benchmark(quick=False, repeats=None, use_torch=True):
     quick : bool, default False
         A smoke run: a few batches and a tiny naive batch, seconds in all.
     repeats : int, optional
-        Rounds per block (3 blocks, 1 when ``quick``); default 10, 2 when ``quick``.
+        Rounds per block (5 blocks, 1 when ``quick``); default 6, 2 when ``quick``.
         Rounds are short (10 training, 2 inference batches): some run undisturbed.
     use_torch : bool, default True
         Include PyTorch when it can be imported.
@@ -158,7 +158,7 @@ def run_benchmark(quick=False, repeats=None, use_torch=True):
         ``"results"`` (images/s per implementation), ``"ratios"``, ``"memory"``,
         ``"config"`` and ``"environment"``.
     """
-    repeats = check_positive_int(repeats or (2 if quick else 10), "repeats")
+    repeats = check_positive_int(repeats or (2 if quick else 6), "repeats")
     env = environment()  # first: the load average before this run adds its own
     (x_all, y_all), _ = load_sample()
     n_train, n_infer, n_naive = (128, 500, 4) if quick else (640, 1000, BATCH_SIZE)
