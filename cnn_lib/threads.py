@@ -2,9 +2,9 @@
 
 Taught in chapter 15, Making it fast. The samples of a batch never meet in a
 convolution, a pooling layer or an elementwise function, so the batch can be
-cut into parts that are computed at the same time. Python threads can do that here because NumPy
-releases Python's global lock inside matrix products and elementwise passes
-over large arrays: two threads then really run on two cores.
+cut into parts that are computed at the same time. Python threads can do that
+here because NumPy releases Python's global lock inside matrix products and
+elementwise passes over large arrays: two threads then really run on two cores.
 
 ``set_num_threads(n)`` makes the fast (default) convolution and max pooling,
 and ReLU, cut every batch large enough into ``n`` parts, like PyTorch's function
