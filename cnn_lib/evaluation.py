@@ -149,25 +149,29 @@ def evaluate(model, x, y, batch_size=EVAL_BATCH_SIZE):
     makes a few NumPy calls per batch, each with a fixed cost, so bigger
     batches pay that cost fewer times per image. But once a batch's arrays
     outgrow the CPU's caches, every layer streams them through main memory:
-    for 1,024 MNIST images the im2col matrix of the benchmark network's second
-    convolution alone is 55 MiB. Running the data in batches that stay in
-    cache is called *cache blocking*. Inference images/s of ``predict`` on
-    2,048 Fashion-MNIST images with the network of ``python -m
-    cnn_lib.benchmark``, by batch size (median of 5 calls after a warm-up,
-    median of 3 rounds; BLAS on one thread; a 2-core machine with 1 MiB of L2
-    cache per core and 36 MiB of shared L3, load average 0.6-1.1):
+    for 1,024 MNIST images the first convolution of the benchmark network
+    outputs 24.5 MiB. (Its im2col matrix stays small: in eval mode the fast
+    convolution unfolds a few images at a time.) Running the data in batches
+    that stay in cache is called *cache blocking*. Inference images/s of
+    ``predict`` on 2,048 Fashion-MNIST images with the network of ``python -m
+    cnn_lib.benchmark``, by batch size (median of 5 calls after a warm-up;
+    median of 3 rounds, then of 3 runs; BLAS on one thread; a 2-core machine
+    with 1 MiB of L2 cache per core and 36 MiB of shared L3, load average
+    0.5-1.4):
 
-    ===========  ====  ====  ====  ====  ====  =====  =====  =====  ====
-    batch size      8    16    32    64   128    256    512   1024  2048
-    one thread   4.4k  5.5k  7.0k  8.4k  9.1k   9.5k  10.0k   9.3k  7.6k
-    two threads  3.2k  3.3k  4.8k  6.3k  8.5k  11.1k  11.2k  10.5k  9.6k
-    ===========  ====  ====  ====  ====  ====  =====  =====  =====  ====
+    ===========  ====  ====  ====  =====  =====  =====  =====  =====  =====
+    batch size      8    16    32     64    128    256    512   1024   2048
+    one thread   6.1k  8.6k  8.5k  10.9k  12.8k  12.6k  12.4k  12.2k  11.8k
+    two threads  3.9k  4.9k  7.0k  10.3k  13.5k  15.1k  16.0k  16.2k  15.3k
+    ===========  ====  ====  ====  =====  =====  =====  =====  =====  =====
 
-    (two threads: :func:`cnn_lib.threads.set_num_threads`.) Above 512 images
-    the second convolution's ``cols`` outgrows the L3 cache and speed falls.
-    256 is within 5% of the fastest size on one thread and within 1% on two,
-    with half the memory; hence the default. The best size depends on the
-    CPU's caches: chapter 15 measures it on yours.
+    (two threads: :func:`cnn_lib.threads.set_num_threads`.) From 128 images
+    on, one thread's rates differ by a few percent, about the noise of this
+    machine; two threads gain up to 512 images, as each thread gets half of
+    every batch. 256 is within 2% of the fastest size on one thread (the
+    library's default) and within 7% on two, with a quarter of the memory of
+    1,024; hence the default. The best size depends on the CPU's caches:
+    chapter 15 measures it on yours.
 
     Shapes
     ------

@@ -8,8 +8,8 @@ from finite_differences import numerical_grad
 from scipy import signal
 
 from cnn_lib.functional.conv import conv2d, conv2d_backward
-from cnn_lib.functional.conv_im2col import col2im, im2col
 from cnn_lib.functional.padding import conv_output_size, pad2d, resolve_padding
+from cnn_lib.functional.unfold import col2im, im2col
 from cnn_lib.layers.conv import Conv2d
 
 

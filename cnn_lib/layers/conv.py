@@ -127,7 +127,7 @@ class Conv2d(Module):
             y = conv2d_naive(x, weight, bias, *geometry)
         elif self.training:  # keep the im2col matrix: backward reuses it
             y, cols = conv2d_im2col(x, weight, bias, *geometry, return_cols=True)
-        else:  # eval mode needs no backward: free the matrix at once
+        else:  # eval mode needs no backward: keep no matrix, unfold in small chunks
             y = conv2d_im2col(x, weight, bias, *geometry)
         self._cache = (x, cols, out_shape)
         return y
