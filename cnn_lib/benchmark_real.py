@@ -4,7 +4,7 @@
 on the 60,000 training images and measures test accuracy on the 10,000 test
 images, once with ``cnn_lib.fit`` and once with PyTorch when it is
 installed, both on 2 threads (``cnn_lib.set_num_threads(2)``, which splits
-each batch of the convolutions and max pooling in two, and
+each batch of the convolutions, max pooling and ReLU in two, and
 ``torch.set_num_threads(2)``), and reports the time and accuracy of both::
 
     Conv2d(1, 16, 3, padding=1) - ReLU - MaxPool2d(2) - Conv2d(16, 32, 3, padding=1)
