@@ -148,12 +148,12 @@ def evaluate(model, x, y, batch_size=EVAL_BATCH_SIZE):
     *Batch size and speed.* Two effects pull against each other. Every layer
     makes a few NumPy calls per batch, each with a fixed cost, so bigger
     batches pay that cost fewer times per image. But once a batch's arrays
-    outgrow the CPU's caches, every layer streams them through main memory:
-    for 1,024 MNIST images the first convolution of the benchmark network
-    outputs 24.5 MiB. (Its im2col matrix stays small: in eval mode the fast
-    convolution unfolds a few images at a time.) Running the data in batches
-    that stay in cache is called *cache blocking*. Inference images/s of
-    ``predict`` on 2,048 Fashion-MNIST images with the network of ``python -m
+    outgrow the CPU's caches, every layer streams them through main memory: for
+    1,024 MNIST images the first convolution of the benchmark network outputs
+    24.5 MiB. (Its im2col matrix stays small: in eval mode the fast convolution
+    unfolds the batch in chunks of 2 MB.) Running the data in batches that stay
+    in cache is called *cache blocking*. Inference images/s of ``predict`` on
+    2,048 Fashion-MNIST images with the network of ``python -m
     cnn_lib.benchmark``, by batch size (median of 5 calls after a warm-up;
     median of 3 rounds, then of 3 runs; BLAS on one thread; a 2-core machine
     with 1 MiB of L2 cache per core and 36 MiB of shared L3, load average
