@@ -26,8 +26,9 @@ import json
 import numpy as np
 
 from cnn_lib._validation import check_positive_int
-from cnn_lib.benchmark_real import _import_torch, format_real_table, run_real_benchmark
+from cnn_lib.benchmark_real import _import_torch, run_real_benchmark
 from cnn_lib.benchmark_report import describe_layer, environment, format_table, ratios
+from cnn_lib.benchmark_report import format_real_table as real_table
 from cnn_lib.datasets import load_sample
 from cnn_lib.evaluation import EVAL_BATCH_SIZE, predict
 from cnn_lib.layers.activations import ReLU
@@ -236,10 +237,9 @@ def main(argv=None):
     if args.real:  # --quick: 1 epoch on 1024 images, a smoke run
         sizes = {"epochs": 1, "train_size": 1024, "test_size": 512} if args.quick else {}
         report = run_real_benchmark(**sizes, use_torch=not args.no_torch)
-        print(format_real_table(report))
     else:
         report = run_benchmark(quick=args.quick, repeats=args.repeats, use_torch=not args.no_torch)
-        print(format_table(report))
+    print((real_table if args.real else format_table)(report))
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(report, f, indent=2, default=str)

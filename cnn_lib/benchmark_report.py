@@ -199,3 +199,33 @@ def max_rss_mb() -> float:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     # ru_maxrss is in kilobytes on Linux, in bytes on macOS.
     return rss / 2**20 if sys.platform == "darwin" else rss / 2**10
+
+
+def format_real_table(report: dict) -> str:
+    """The dict of :func:`cnn_lib.benchmark_real.run_real_benchmark` as a plain-text table."""
+    c = report["config"]
+    lines = [
+        f"Real data: Fashion-MNIST, {c['epochs']} epochs on {c['train_images']} images, "
+        f"test accuracy on {c['test_images']}",
+        f"{c['optimizer']}, batch {c['batch_size']}, seed {c['seed']}",
+        "",
+        f"{'library':<12}{'train time s':>14}{'test accuracy':>15}",
+    ]
+    for name, r in report["results"].items():
+        lines.append(f"{name:<12}{r['seconds']:>14.1f}{100 * r['test_accuracy']:>14.1f}%")
+    if "time_ratio" in report:
+        ratio, gap = report["time_ratio"], report["accuracy_gap"]
+        lines += [
+            "",
+            f"time cnn_lib / torch: {ratio:.2f}x (target <= 2.0x: "
+            f"{'met' if ratio <= 2.0 else 'MISSED'})",
+            "  epoch by epoch: " + ", ".join(f"{r:.2f}x" for r in report["epoch_ratios"]),
+            f"accuracy torch - cnn_lib: {gap:+.1f} points (target within 1: "
+            f"{'met' if abs(gap) <= 1.0 else 'MISSED'})",
+        ]
+    else:
+        lines.append("PyTorch is not installed: install it to add the comparison row.")
+    load, cpus = report["environment"].get("load_average"), report["environment"].get("cpu_count")
+    if load and load[0] > (cpus or 1) / 2:
+        lines.append(f"WARNING: load average {load[0]:.1f} on {cpus} CPUs: timings are unreliable.")
+    return "\n".join(lines)

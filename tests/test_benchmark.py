@@ -5,6 +5,7 @@ No assertion here is about speed: timings depend on the machine and its load.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import subprocess
@@ -21,6 +22,7 @@ from cnn_lib.benchmark_report import (
     TARGETS,
     describe_layer,
     environment,
+    format_real_table,
     format_table,
     ratios,
     verdict,
@@ -316,23 +318,70 @@ def test_real_benchmark_trains_both_libraries_and_reports_time_and_accuracy(monk
 
     monkeypatch.setattr(real, "fit", fit_and_count_threads)
     report = real.run_real_benchmark(epochs=3, use_torch=use_torch, seed=1)
-    assert fit_threads == [2] and cl.get_num_threads() == 1  # two threads, then restored
+    # One fit call per epoch, each on two threads; one thread again afterwards.
+    assert fit_threads == [2, 2, 2] and cl.get_num_threads() == 1
     assert report["config"]["train_images"] == 320 and report["config"]["test_images"] == 64
     names = ["cnn_lib", "torch"] if use_torch else ["cnn_lib"]
     assert list(report["results"]) == names
     for result in report["results"].values():
-        assert result["seconds"] > 0
+        assert len(result["epoch_seconds"]) == 3 and min(result["epoch_seconds"]) > 0
+        assert result["seconds"] == pytest.approx(sum(result["epoch_seconds"]))
         assert result["test_accuracy"] > 0.8  # the classes are easy to tell apart
-    table = real.format_real_table(report)
+    table = format_real_table(report)
     assert "Fashion-MNIST, 3 epochs on 320 images, test accuracy on 64" in table
     if use_torch:
         ours, theirs = report["results"]["cnn_lib"], report["results"]["torch"]
         assert report["time_ratio"] == pytest.approx(ours["seconds"] / theirs["seconds"])
+        epochs = zip(ours["epoch_seconds"], theirs["epoch_seconds"], strict=True)
+        assert report["epoch_ratios"] == pytest.approx([a / b for a, b in epochs])
+        per_epoch = ", ".join(f"{r:.2f}x" for r in report["epoch_ratios"])
+        assert f"epoch by epoch: {per_epoch}" in table
         gap = 100 * (theirs["test_accuracy"] - ours["test_accuracy"])
         assert report["accuracy_gap"] == pytest.approx(gap)
         assert "time cnn_lib / torch:" in table and "accuracy torch - cnn_lib:" in table
     else:
         assert "PyTorch is not installed" in table
+
+
+def test_real_benchmark_takes_turns_epoch_by_epoch_and_trains_like_one_fit(monkeypatch):
+    import cnn_lib.benchmark_real as real
+
+    monkeypatch.setattr(real, "load_fashion_mnist", _tiny_fashion)
+    build, turns = real.real_model, []
+
+    def side(name, run):
+        def wrapped(data, seed, *rest):
+            train_epoch, accuracy = run(data, seed, *rest)
+
+            def epoch():
+                turns.append(name)
+                return train_epoch()
+
+            return epoch, accuracy
+
+        return wrapped
+
+    monkeypatch.setattr(real, "_cnn_lib_run", side("cnn_lib", real._cnn_lib_run))
+    stand_in = SimpleNamespace(__version__="a stand-in for PyTorch")
+    monkeypatch.setattr(real, "_import_torch", lambda: stand_in)
+    monkeypatch.setattr(real, "_torch_run", side("torch", lambda *a: (lambda: 1.0, lambda: 0.5)))
+    monkeypatch.setattr(real, "_torch_threads", lambda torch: contextlib.nullcontext())
+    built = []
+    monkeypatch.setattr(real, "real_model", lambda seed: built.append(build(seed)) or built[-1])
+    report = real.run_real_benchmark(epochs=3, seed=2)
+    assert turns == ["cnn_lib", "torch"] * 3
+    # Three one-epoch fits with one shuffling generator train the same model as
+    # one three-epoch fit seeded alike.
+    (x, y), (x_test, y_test) = _tiny_fashion()
+    model = build(2)
+    optimizer = cl.SGD(model.parameters(), lr=real.LR, momentum=real.MOMENTUM)
+    with cl.threads.using_threads(real.THREADS):
+        cl.fit(model, x, y, loss=cl.CrossEntropyLoss(), optimizer=optimizer, epochs=3,
+               batch_size=real.BATCH_SIZE, rng=2, progress=False)  # fmt: skip
+        accuracy = float(np.mean(cl.predict(model, x_test) == y_test))
+    for trained, reference in zip(built[0].parameters(), model.parameters(), strict=True):
+        np.testing.assert_array_equal(trained.data, reference.data)
+    assert report["results"]["cnn_lib"]["test_accuracy"] == accuracy
 
 
 def test_real_benchmark_is_seeded(monkeypatch):

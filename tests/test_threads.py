@@ -89,6 +89,54 @@ def test_an_error_in_any_part_is_raised_after_all_parts_finish(two_threads, fail
     assert finished == [5 * (1 - failing_part)]
 
 
+def test_callers_on_several_threads_each_get_their_own_parts(two_threads):
+    # Every call has its own report queue: a part finished for one caller must
+    # never come back to another, even when both share the worker threads.
+    def work(start, stop):
+        threading.Event().wait(0.001)  # let the callers interleave
+        return (threading.get_ident(), start, stop)
+
+    wrong = []
+
+    def caller():
+        me = threading.get_ident()
+        for _ in range(50):
+            results = threads.run_in_parts(lambda a, b: (me, *work(a, b)[1:]), 10, 10**6)
+            if results != [(me, 0, 5), (me, 5, 10)]:
+                wrong.append(results)
+
+    callers = [threading.Thread(target=caller) for _ in range(3)]
+    for t in callers:
+        t.start()
+    for t in callers:
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in callers), "a caller hung"
+    assert wrong == []
+
+
+def _workers():
+    return [t for t in threading.enumerate() if t.name.startswith("cnn_lib-worker")]
+
+
+def _join_stopped_workers():
+    for worker in _workers():
+        worker.join(timeout=10)  # each ends after its last part, once told to stop
+
+
+def test_worker_threads_start_on_first_split_and_end_when_the_setting_changes():
+    _join_stopped_workers()  # those of earlier tests, told to stop when they reset
+    assert _workers() == []  # one thread by default: none started
+    threads.set_num_threads(3)
+    try:
+        assert _workers() == []  # started only when a batch is split
+        threads.run_in_parts(lambda start, stop: None, 9, size=10**6)
+        assert len(_workers()) == 2
+    finally:
+        threads.set_num_threads(1)
+    _join_stopped_workers()
+    assert _workers() == []
+
+
 def test_blas_is_limited_to_one_thread_while_threads_split_the_batch():
     threadpoolctl = pytest.importorskip("threadpoolctl")
 

@@ -60,7 +60,12 @@ def relu_backward(grad_output, x):
     array([0., 0., 1.])
     """
     # grad_output * (x > 0), parts of a large batch on other cores (set_num_threads)
-    return elementwise_in_parts(np.multiply, grad_output, x > 0)
+    return elementwise_in_parts(_pass_where_positive, grad_output, x)
+
+
+def _pass_where_positive(grad_output, x, out=None):
+    """``grad_output * (x > 0)``, into ``out`` if given (one part of a batch)."""
+    return np.multiply(grad_output, x > 0, out=out)
 
 
 def leaky_relu(x, negative_slope=0.01):
