@@ -83,7 +83,7 @@ def _inboxes(count):
 
 
 def _serve(inbox):
-    """A worker thread: run each part put in ``inbox``; report how it went."""
+    """A worker thread's loop: run each part from ``inbox``, report it."""
     while (task := inbox.get()) is not None:
         work, start, stop, report = task
         try:
