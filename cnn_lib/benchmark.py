@@ -26,7 +26,7 @@ import json
 import numpy as np
 
 from cnn_lib._validation import check_positive_int
-from cnn_lib.benchmark_real import _import_torch, run_real_benchmark
+from cnn_lib.benchmark_real import _import_torch, _torch_threads, run_real_benchmark
 from cnn_lib.benchmark_report import describe_layer, environment, format_table, ratios
 from cnn_lib.benchmark_report import format_real_table as real_table
 from cnn_lib.datasets import load_sample
@@ -172,34 +172,31 @@ def run_benchmark(quick=False, repeats=None, use_torch=True):
     torch = _import_torch() if use_torch else None  # None when not installed
     passes = {"im2col": _numpy_passes("im2col", x, y, x_infer, BATCH_SIZE)}
     checks = {}
-    if torch is not None:
-        old_threads = torch.get_num_threads()
-        torch.set_num_threads(THREADS)
-        env["torch"], env["torch_threads"] = torch.__version__, torch.get_num_threads()
-        passes["torch"] = _torch_passes(torch, x, y, x_infer)
-        # Same weights, same function: the untrained networks must agree.
-        with torch.no_grad():
-            theirs = torch_model(build_model(), torch)(torch.from_numpy(x[:BATCH_SIZE])).numpy()
-        ours = build_model()(x[:BATCH_SIZE])
-        checks["torch_logits_max_abs_diff"] = float(np.abs(ours - theirs).max())
-    results, env["cnn_lib_threads"] = {}, THREADS
-    blocks = 1 if quick else BLOCKS
-    with using_threads(THREADS):  # cnn_lib on as many threads as PyTorch
-        for _ in range(blocks):  # the libraries take turns, block by block
-            for name, (train, infer) in passes.items():
-                train(), infer()  # warm-up: caches, thread pools, the other's threads idle
-                rates = {"train_images_per_s": n_train / best_seconds(train, repeats)}
-                rates["inference_images_per_s"] = n_infer / best_seconds(infer, repeats)
-                old = results.get(name, rates)  # the best over the blocks counts
-                results[name] = {key: max(rate, old[key]) for key, rate in rates.items()}
+    with _torch_threads(torch):  # PyTorch on THREADS threads, its setting back after
+        if torch is not None:
+            env["torch"], env["torch_threads"] = torch.__version__, torch.get_num_threads()
+            passes["torch"] = _torch_passes(torch, x, y, x_infer)
+            # Same weights, same function: the untrained networks must agree.
+            with torch.no_grad():
+                theirs = torch_model(build_model(), torch)(torch.from_numpy(x[:BATCH_SIZE]))
+            ours = build_model()(x[:BATCH_SIZE])
+            checks["torch_logits_max_abs_diff"] = float(np.abs(ours - theirs.numpy()).max())
+        results, env["cnn_lib_threads"] = {}, THREADS
+        blocks = 1 if quick else BLOCKS
+        with using_threads(THREADS):  # cnn_lib on as many threads as PyTorch
+            for _ in range(blocks):  # the libraries take turns, block by block
+                for name, (train, infer) in passes.items():
+                    train(), infer()  # warm-up: caches, thread pools, the other's threads idle
+                    rates = {"train_images_per_s": n_train / best_seconds(train, repeats)}
+                    rates["inference_images_per_s"] = n_infer / best_seconds(infer, repeats)
+                    old = results.get(name, rates)  # the best over the blocks counts
+                    results[name] = {key: max(rate, old[key]) for key, rate in rates.items()}
     naive_x, naive_y = x_all[:n_naive], y_all[:n_naive]
     train, infer = _numpy_passes("naive", naive_x, naive_y, naive_x, n_naive)
     results["naive"] = {
         "train_images_per_s": n_naive / best_seconds(train, min(repeats, 2)),
         "inference_images_per_s": n_naive / best_seconds(infer, 1),
     }
-    if torch is not None:
-        torch.set_num_threads(old_threads)
     return {
         "config": {
             "architecture": " - ".join(describe_layer(*layer) for layer in ARCHITECTURE),

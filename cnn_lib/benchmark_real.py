@@ -15,13 +15,14 @@ float32. Each library uses its own default initialisation and its own
 shuffling, both seeded. The libraries take turns epoch by epoch (cnn_lib's
 first epoch, PyTorch's first, cnn_lib's second, ...), so that a slow spell of
 a shared machine slows both, not just the one that happened to run then;
-each library's time is the sum of its epochs. NumPy's BLAS runs on one thread throughout (each of
-cnn_lib's threads calls it, and it stays quiet during PyTorch's run: see
-``_numpy_blas_on_one_thread``). The first convolution of both skips the gradient with
-respect to the images (nobody reads it; PyTorch skips it because the images
-do not require a gradient). The data come from Debian's
-``dataset-fashion-mnist`` (``/usr/share/datasets/fashion-mnist``) through
-``load_fashion_mnist``; nothing is downloaded unless it is missing.
+each library's time is the sum of its epochs. NumPy's BLAS runs on one
+thread throughout (each of cnn_lib's threads calls it, and it stays quiet
+during PyTorch's run: see ``_numpy_blas_on_one_thread``). The first
+convolution of both skips the gradient with respect to the images (nobody
+reads it; PyTorch skips it because the images do not require a gradient).
+The data come from Debian's ``dataset-fashion-mnist``
+(``/usr/share/datasets/fashion-mnist``) through ``load_fashion_mnist``;
+nothing is downloaded unless it is missing.
 
 Taught in chapter 15, Making it fast (book/15_making_it_fast.ipynb).
 """

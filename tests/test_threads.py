@@ -92,16 +92,17 @@ def test_an_error_in_any_part_is_raised_after_all_parts_finish(two_threads, fail
 def test_callers_on_several_threads_each_get_their_own_parts(two_threads):
     # Every call has its own report queue: a part finished for one caller must
     # never come back to another, even when both share the worker threads.
-    def work(start, stop):
-        threading.Event().wait(0.001)  # let the callers interleave
-        return (threading.get_ident(), start, stop)
-
     wrong = []
 
     def caller():
         me = threading.get_ident()
+
+        def work(start, stop):  # tagged with its caller
+            threading.Event().wait(0.001)  # let the callers interleave
+            return (me, start, stop)
+
         for _ in range(50):
-            results = threads.run_in_parts(lambda a, b: (me, *work(a, b)[1:]), 10, 10**6)
+            results = threads.run_in_parts(work, 10, 10**6)
             if results != [(me, 0, 5), (me, 5, 10)]:
                 wrong.append(results)
 
